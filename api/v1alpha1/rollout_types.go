@@ -429,6 +429,9 @@ type RolloutStatus struct {
 	// AvailableReplicas are available pods across revisions.
 	// +optional
 	AvailableReplicas int32 `json:"availableReplicas,omitempty"`
+	// UpdatedAvailableReplicas are available pods of the updated revision.
+	// +optional
+	UpdatedAvailableReplicas int32 `json:"updatedAvailableReplicas,omitempty"`
 	// Selector is the label selector of the pods, for the scale subresource.
 	// +optional
 	Selector string `json:"selector,omitempty"`
@@ -457,6 +460,9 @@ type RolloutStatus struct {
 	// HandledRequests records the one-shot requests already acted on.
 	// +optional
 	HandledRequests HandledRequests `json:"handledRequests,omitempty"`
+	// Attempt counts retries of the current update; AnalysisRuns of a retry get new names.
+	// +optional
+	Attempt int32 `json:"attempt,omitempty"`
 	// RevisionNumber is the sequence number of UpdatedRevision.
 	// +optional
 	RevisionNumber int64 `json:"revisionNumber,omitempty"`
