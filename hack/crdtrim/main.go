@@ -55,6 +55,20 @@ func trim(path string) error {
 				changed = true
 			}
 		}
+		// Bounds that keep the CEL rule comparing selector and template labels within the
+		// API server's cost budget (label values are at most 63 characters anyway).
+		for _, m := range []any{
+			dig(spec, "selector", "properties", "matchLabels"),
+			dig(spec, "template", "properties", "metadata", "properties", "labels"),
+		} {
+			if labels, ok := m.(map[string]any); ok {
+				labels["maxProperties"] = 64
+				if ap, ok := labels["additionalProperties"].(map[string]any); ok {
+					ap["maxLength"] = 63
+				}
+				changed = true
+			}
+		}
 	}
 	if !changed {
 		return nil
