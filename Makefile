@@ -23,9 +23,11 @@ help: ## Show this help.
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate the CRDs and RBAC from the API types and markers.
-	$(CONTROLLER_GEN) rbac:roleName=stride-manager crd:maxDescLen=1024 paths="./api/..." paths="./controllers/..." \
+	$(CONTROLLER_GEN) rbac:roleName=stride-manager crd:maxDescLen=1024,generateEmbeddedObjectMeta=true paths="./api/..." paths="./controllers/..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 	go run ./hack/crdtrim config/crd/bases
+	cp config/crd/bases/*.yaml charts/stride/crds/
+	cp config/rbac/role.yaml charts/stride/files/role.yaml
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deepcopy code.
@@ -45,9 +47,9 @@ lint: fmt vet ## Static checks (gofmt, go vet, and golangci-lint when installed)
 
 .PHONY: verify
 verify: manifests generate ## Fail when generated files (CRDs, RBAC, deepcopy) are stale.
-	@if [ -n "$$(git status --porcelain -- config api)" ]; then \
+	@if [ -n "$$(git status --porcelain -- config api charts)" ]; then \
 		echo "Generated files are stale; run 'make manifests generate' and commit:"; \
-		git status --porcelain -- config api; git --no-pager diff --stat -- config api; exit 1; fi
+		git status --porcelain -- config api charts; git --no-pager diff --stat -- config api charts; exit 1; fi
 	@echo "generated files are up to date"
 
 .PHONY: test
