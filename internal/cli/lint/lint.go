@@ -40,6 +40,9 @@ type Problem struct {
 	Message string
 	// Rule names the check of meaning that found it; empty for schema and CEL errors.
 	Rule string
+	// Warning marks a finding that is worth a look but does not fail the lint (unless
+	// Options.Strict).
+	Warning bool
 }
 
 // String formats the problem as FILE:LINE: field.path: message.
@@ -50,6 +53,9 @@ func (p Problem) String() string {
 		b.WriteString(":" + strconv.Itoa(p.Line))
 	}
 	b.WriteString(": ")
+	if p.Warning {
+		b.WriteString("warning: ")
+	}
 	if p.Field != "" {
 		b.WriteString(p.Field + ": ")
 	}
@@ -75,6 +81,8 @@ type Options struct {
 	ExternalTemplates []string
 	// Disable lists rules not to apply (see Rules).
 	Disable []string
+	// Strict turns warnings into errors.
+	Strict bool
 }
 
 // Result is the outcome of a run.
@@ -85,6 +93,17 @@ type Result struct {
 	Objects int
 	// Files is the number of files read.
 	Files int
+}
+
+// Errors counts the problems that fail the lint.
+func (r Result) Errors() int {
+	n := 0
+	for _, p := range r.Problems {
+		if !p.Warning {
+			n++
+		}
+	}
+	return n
 }
 
 // Linter validates Stride objects. It is safe for concurrent use.
@@ -128,12 +147,23 @@ func (l *Linter) Lint(ctx context.Context, sources []Source, opts Options) Resul
 		}
 		apiVersion, _ := d.obj["apiVersion"].(string)
 		kind, _ := d.obj["kind"].(string)
+		if apiVersion == "" && kind == "" {
+			// A kustomization.yaml or a values file found in a directory: not ours to judge.
+			res.Problems = append(res.Problems, Problem{File: d.file, Line: d.kindLine(), Warning: true,
+				Message: "not a Kubernetes object (no apiVersion or kind): skipped"})
+			continue
+		}
 		gv, err := schema.ParseGroupVersion(apiVersion)
 		if err != nil || apiVersion == "" || kind == "" {
-			res.Problems = append(res.Problems, Problem{File: d.file, Line: d.kindLine(), Message: "not a Kubernetes object: apiVersion and kind are required"})
+			res.Problems = append(res.Problems, Problem{File: d.file, Line: d.kindLine(),
+				Message: "not a Kubernetes object: apiVersion and kind are both required"})
 			continue
 		}
 		if gv.Group != v1alpha1.GroupVersion.Group {
+			if _, ours := l.kindsByName()[kind]; ours && gv.Group == "" {
+				res.Problems = append(res.Problems, Problem{File: d.file, Line: d.line("apiVersion"), Field: "apiVersion",
+					Message: fmt.Sprintf("%s is a Stride kind: apiVersion must be %s", kind, v1alpha1.GroupVersion)})
+			}
 			continue
 		}
 		res.Objects++
@@ -161,6 +191,9 @@ func (l *Linter) Lint(ctx context.Context, sources []Source, opts Options) Resul
 			}
 			p.File = d.file
 			p.Line = d.line(p.Field)
+			if opts.Strict {
+				p.Warning = false
+			}
 			res.Problems = append(res.Problems, p)
 		}
 	}
@@ -179,6 +212,14 @@ func (l *Linter) Lint(ctx context.Context, sources []Source, opts Options) Resul
 		return a.Line < b.Line
 	})
 	return res
+}
+
+func (l *Linter) kindsByName() map[string]bool {
+	out := map[string]bool{}
+	for gvk := range l.schemas {
+		out[gvk.Kind] = true
+	}
+	return out
 }
 
 // kinds lists the kinds the linter knows, sorted.

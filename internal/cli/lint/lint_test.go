@@ -103,6 +103,9 @@ func lintFixtures(t *testing.T, glob string) {
 			}
 			res := l.Lint(context.Background(), []Source{src}, Options{})
 			got := problemStrings(res.Problems)
+			if res.Errors() == 0 {
+				t.Errorf("want the file rejected, got no errors:\n%s", strings.Join(got, "\n"))
+			}
 			for _, w := range ws {
 				found := false
 				for _, g := range got {
@@ -115,6 +118,38 @@ func lintFixtures(t *testing.T, glob string) {
 				}
 			}
 		})
+	}
+}
+
+func TestWarningsDoNotFailUnlessStrict(t *testing.T) {
+	l := newLinter(t)
+	src := readSource(t, "testdata/warn/trailing-pause.yaml")
+	want := wants(src.Data)[0]
+	res := l.Lint(context.Background(), []Source{src}, Options{})
+	if res.Errors() != 0 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0].String(), want) {
+		t.Fatalf("want one warning containing %q and no errors, got %v", want, problemStrings(res.Problems))
+	}
+	if res := l.Lint(context.Background(), []Source{src}, Options{Strict: true}); res.Errors() != 1 {
+		t.Errorf("with Strict want the warning to count as an error, got %v", problemStrings(res.Problems))
+	}
+}
+
+// TestSamplesAreClean lints the samples the project ships: what users copy must pass.
+func TestSamplesAreClean(t *testing.T) {
+	files, _ := filepath.Glob("../../../config/samples/*.yaml")
+	if len(files) == 0 {
+		t.Skip("no samples")
+	}
+	var srcs []Source
+	for _, f := range files {
+		srcs = append(srcs, readSource(t, f))
+	}
+	res := newLinter(t).Lint(context.Background(), srcs, Options{})
+	if res.Errors() != 0 {
+		t.Errorf("want no errors, got:\n%s", strings.Join(problemStrings(res.Problems), "\n"))
+	}
+	if res.Objects == 0 {
+		t.Errorf("no Stride objects found in the samples")
 	}
 }
 
@@ -210,7 +245,7 @@ spec:
 
 func TestRulesCanBeDisabled(t *testing.T) {
 	l := newLinter(t)
-	src := readSource(t, "testdata/bad/trailing-pause.yaml")
+	src := readSource(t, "testdata/warn/trailing-pause.yaml")
 	if res := l.Lint(context.Background(), []Source{src}, Options{Disable: []string{RuleTrailingPause}}); len(res.Problems) != 0 {
 		t.Errorf("with the rule disabled by flag want no problems, got %v", problemStrings(res.Problems))
 	}

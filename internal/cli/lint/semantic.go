@@ -13,11 +13,12 @@ import (
 )
 
 // Rules of meaning, by name. Each can be turned off with --disable NAME or, for one object,
-// with the annotation stride.dev/lint-disable: NAME.
+// with the annotation stride.dev/lint-disable: NAME. All are errors except those in
+// warningRules.
 var Rules = map[string]string{
 	RuleNoSetWeight:       "a canary with steps has no setWeight step, so the canary gets no traffic before promotion",
 	RuleDecreasingWeight:  "a setWeight step is lower than an earlier one, moving traffic back to stable mid-update",
-	RuleTrailingPause:     "the last canary step is a pause with no duration, so every update ends waiting for a person",
+	RuleTrailingPause:     "the last canary step is a pause with no duration, so every update ends waiting for a person (a warning)",
 	RuleSameService:       "two roles of a strategy name the same Service (stable and canary, or active and preview)",
 	RuleUndefinedService:  "a Service the strategy names is not among the Services in the given files",
 	RuleUndefinedTemplate: "an analysis names a template that is neither in the given files nor marked external",
@@ -40,6 +41,10 @@ const (
 	RuleCondition         = "condition-syntax"
 	RuleNoCondition       = "no-condition"
 )
+
+// warningRules report patterns that are sometimes intended: a trailing indefinite pause is the
+// usual way to ask for a person's go-ahead before the last traffic shift.
+var warningRules = map[string]bool{RuleTrailingPause: true}
 
 // index holds what the files define, to check the names a Rollout refers to.
 type index struct {
@@ -129,7 +134,7 @@ func checkMeaning(d *document, idx *index, opts Options) []Problem {
 }
 
 func problem(rule string, p *field.Path, format string, args ...any) Problem {
-	return Problem{Rule: rule, Field: p.String(), Message: fmt.Sprintf(format, args...)}
+	return Problem{Rule: rule, Field: p.String(), Message: fmt.Sprintf(format, args...), Warning: warningRules[rule]}
 }
 
 func checkRollout(ro *v1alpha1.Rollout, idx *index, external map[string]bool) []Problem {
@@ -236,7 +241,7 @@ func checkSteps(p *field.Path, steps []v1alpha1.CanaryStep) []Problem {
 	}
 	if end := steps[len(steps)-1]; end.Pause != nil && end.Pause.Duration == nil {
 		out = append(out, problem(RuleTrailingPause, p.Index(len(steps)-1).Child("pause"),
-			"the last step is a pause with no duration: every update stops after its last step until someone runs `kubectl stride promote`; give the pause a duration, or disable this rule for the Rollout if a manual go-ahead is intended"))
+			"the last step is a pause with no duration: every update waits after its last step until someone runs `kubectl stride promote`; fine if a manual go-ahead is intended, otherwise give the pause a duration"))
 	}
 	return out
 }
