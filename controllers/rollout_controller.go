@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -22,6 +23,9 @@ import (
 	"github.com/stride-dev/stride/api/v1alpha1"
 	"github.com/stride-dev/stride/internal/plan"
 )
+
+// specFixRetry is how often a Rollout waiting for a missing Service or template looks again.
+const specFixRetry = 10 * time.Second
 
 // RolloutReconciler reconciles Rollouts.
 type RolloutReconciler struct {
@@ -92,6 +96,13 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req reconcile.Request
 	setConditions(ro, &st, applyErr)
 	if err := r.patchStatus(ctx, ro, st); err != nil {
 		return reconcile.Result{}, err
+	}
+	var missing *missingServiceError
+	var build *runBuildError
+	if errors.As(applyErr, &missing) || errors.As(applyErr, &build) {
+		// Waiting for a person to create a Service or template, which is not watched.
+		log.FromContext(ctx).Info("Waiting for a fix of the spec", "problem", applyErr.Error())
+		return reconcile.Result{RequeueAfter: specFixRetry}, nil
 	}
 	if applyErr != nil {
 		return reconcile.Result{}, applyErr

@@ -14,9 +14,11 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -83,6 +85,9 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 		LeaderElectionID:        "stride.stride.dev",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
 		Cache:                   cacheOpts,
+		// A process may build a new manager after stopping one (tests restart the operator
+		// in-process); controller names are unique within each manager.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 		Client: client.Options{Cache: &client.CacheOptions{
 			// Services and Secrets are read one by one when needed, never cached
 			// cluster-wide.
