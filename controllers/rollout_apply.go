@@ -175,7 +175,7 @@ func (r *RolloutReconciler) applyRun(ctx context.Context, sc *scope, rp plan.Run
 		}
 		run, err := r.buildRun(ctx, ro, rp, out.Status)
 		if err != nil {
-			return &runBuildError{name: rp.Name, err: err}
+			return err
 		}
 		if err := r.Client.Create(ctx, run); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("create AnalysisRun %s/%s: %w", ro.Namespace, rp.Name, err)

@@ -38,6 +38,8 @@ type RolloutReconciler struct {
 // +kubebuilder:rbac:groups=stride.dev,resources=rollouts,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=stride.dev,resources=rollouts/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=stride.dev,resources=rollouts/scale,verbs=get;update;patch
+// +kubebuilder:rbac:groups=stride.dev,resources=analysisruns,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=stride.dev,resources=analysistemplates;clusteranalysistemplates,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
