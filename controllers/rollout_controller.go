@@ -72,6 +72,9 @@ type scope struct {
 func (r *RolloutReconciler) Reconcile(ctx context.Context, req reconcile.Request) (res reconcile.Result, retErr error) {
 	ro := &v1alpha1.Rollout{}
 	if err := r.Client.Get(ctx, req.NamespacedName, ro); err != nil {
+		if apierrors.IsNotFound(err) {
+			forgetRolloutMetrics(req.Namespace, req.Name)
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	if !ro.DeletionTimestamp.IsZero() {
@@ -96,6 +99,7 @@ func (r *RolloutReconciler) Reconcile(ctx context.Context, req reconcile.Request
 	}
 	st.Selector = selectorString(ro)
 	setConditions(ro, &st, applyErr)
+	r.recordOutcome(sc, &out, &st)
 	if err := r.patchStatus(ctx, ro, st); err != nil {
 		return reconcile.Result{}, err
 	}
@@ -189,6 +193,20 @@ func (sc *scope) planRuns() map[string]plan.Run {
 		}
 	}
 	return out
+}
+
+// recordOutcome updates Stride's metrics from a pass.
+func (r *RolloutReconciler) recordOutcome(sc *scope, out *plan.Output, st *v1alpha1.RolloutStatus) {
+	ro := sc.rollout
+	recordRolloutMetrics(ro, st)
+	if st.Abort != nil && ro.Status.Abort == nil {
+		aborts.WithLabelValues(st.Abort.Reason).Inc()
+	}
+	if st.StableRevision != ro.Status.StableRevision && ro.Status.StableRevision != "" {
+		if d := sc.deployments[st.StableRevision]; d != nil {
+			updateDuration.WithLabelValues(strategyName(ro)).Observe(sc.now.Sub(d.CreationTimestamp.Time).Seconds())
+		}
+	}
 }
 
 // event records an Event on the Rollout.
