@@ -102,7 +102,7 @@ func (c *httpClients) transport(key transportKey, ca []byte) (*http.Transport, e
 	if len(ca) > 0 {
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(ca) {
-			return nil, Permanent(errors.New("the CA bundle holds no PEM certificate"))
+			return nil, errors.New("the CA bundle holds no PEM certificate")
 		}
 		cfg.RootCAs = pool
 	}

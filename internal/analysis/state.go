@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -92,6 +93,9 @@ func Next(run *v1alpha1.AnalysisRun, now time.Time, measure MeasureFunc) (v1alph
 			continue
 		}
 		t, err := nextDue(m, r, st.StartedAt.Time)
+		if err == nil {
+			err = checkTiming(m)
+		}
 		if err != nil {
 			apply(m, r, errorResult(Permanent(err)), stamp)
 			continue
@@ -176,6 +180,17 @@ func nextDue(m *v1alpha1.Metric, r *v1alpha1.MetricResult, started time.Time) (t
 		interval = ErrorRetryInterval
 	}
 	return last.StartedAt.Add(interval), nil
+}
+
+// checkTiming reports an invalid interval or initialDelay.
+func checkTiming(m *v1alpha1.Metric) error {
+	if _, err := durationOr(m.Interval, 0); err != nil {
+		return fmt.Errorf("interval: %w", err)
+	}
+	if _, err := durationOr(m.InitialDelay, 0); err != nil {
+		return fmt.Errorf("initialDelay: %w", err)
+	}
+	return nil
 }
 
 // apply records one measurement of m in r and decides r's phase.
