@@ -70,7 +70,9 @@ func webMetric(url string, opts ...func(*v1alpha1.WebMetric)) *v1alpha1.Metric {
 	return &v1alpha1.Metric{Name: "health", SuccessCondition: "result >= 0.99", Provider: v1alpha1.MetricProvider{Web: w}}
 }
 
-func jsonPath(p string) func(*v1alpha1.WebMetric) { return func(w *v1alpha1.WebMetric) { w.JSONPath = p } }
+func jsonPath(p string) func(*v1alpha1.WebMetric) {
+	return func(w *v1alpha1.WebMetric) { w.JSONPath = p }
+}
 
 func TestWebProviderValues(t *testing.T) {
 	body := `{"data":{"rate":0.995,"ok":true,"text":"0.5","word":"high","none":null,"empty":[],
@@ -153,7 +155,9 @@ func TestWebProviderRequest(t *testing.T) {
 	}
 
 	// Basic auth.
-	secrets2 := func(_ context.Context, _ string, ref v1alpha1.SecretKeyRef) (string, error) { return ref.Key + "-value", nil }
+	secrets2 := func(_ context.Context, _ string, ref v1alpha1.SecretKeyRef) (string, error) {
+		return ref.Key + "-value", nil
+	}
 	m.Provider.Web.Auth = &v1alpha1.ProviderAuth{Basic: &v1alpha1.BasicAuth{
 		Username: v1alpha1.SecretKeyRef{Name: "b", Key: "user"}, Password: v1alpha1.SecretKeyRef{Name: "b", Key: "pass"}}}
 	NewMeasurer(secrets2).Measure(context.Background(), "shop", m, Vars{"args.service": "x"})
