@@ -40,18 +40,6 @@ func setConditions(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, applyErr er
 	}
 	remove := func(t string) { meta.RemoveStatusCondition(&st.Conditions, t) }
 
-	// A spec problem only a person can fix (a missing Service, template or arg).
-	var missing *missingServiceError
-	var build *runBuildError
-	if errors.As(applyErr, &missing) || errors.As(applyErr, &build) {
-		msg := applyErr.Error()
-		st.Message = msg
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec, msg)
-		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonInvalidSpec, msg)
-		remove(v1alpha1.ConditionReconciling)
-		return
-	}
-
 	switch st.Phase {
 	case v1alpha1.RolloutPhaseHealthy:
 		set(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonRolloutHealthy, st.Message)
@@ -100,6 +88,17 @@ func setConditions(ro *v1alpha1.Rollout, st *v1alpha1.RolloutStatus, applyErr er
 		remove(v1alpha1.ConditionPaused)
 		remove(v1alpha1.ConditionAborted)
 		remove(v1alpha1.ConditionAnalysisFailed)
+	}
+	// A spec problem only a person can fix (a missing Service, template or arg).
+	var missing *missingServiceError
+	var build *runBuildError
+	if errors.As(applyErr, &missing) || errors.As(applyErr, &build) {
+		msg := applyErr.Error()
+		st.Message = msg
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec, msg)
+		set(v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonInvalidSpec, msg)
+		remove(v1alpha1.ConditionReconciling)
+		return
 	}
 	if applyErr != nil {
 		// A transient failure: say so, keep going.
