@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/stride-dev/stride/api/v1alpha1"
+	"github.com/stride-dev/stride/internal/traffic"
 )
 
 // canary plans the canary strategy.
@@ -181,7 +182,7 @@ func (p *planner) canarySelectors(c *v1alpha1.CanaryStrategy, aborted bool) {
 // canaryWeights reports the real traffic shares: the share of ready pods.
 func (p *planner) canaryWeights() {
 	cr, sr := p.readyPods(p.updated), p.readyPods(p.stable)
-	w := weightOf(cr, cr+sr)
+	w := traffic.Weight(cr, cr+sr)
 	p.st.Weights = &v1alpha1.TrafficWeights{Canary: w, Stable: 100 - w}
 	if cr+sr == 0 {
 		p.st.Weights = &v1alpha1.TrafficWeights{Canary: 0, Stable: 100}
@@ -203,12 +204,12 @@ func CanaryWeightAt(steps []v1alpha1.CanaryStep, i int32) int32 {
 	return w
 }
 
-// canaryScales computes the wanted replicas of canary and stable while step i is worked on.
+// canaryScales computes the wanted replicas of canary and stable while step i is worked on
+// (the rule is traffic.SplitReplicas).
 func (p *planner) canaryScales(c *v1alpha1.CanaryStrategy, i int32) (canaryWant, stableWant, weight int32) {
 	n := p.replicas
 	weight = CanaryWeightAt(c.Steps, i)
-	byWeight := ceilPercent(weight, n)
-	canaryWant = byWeight
+	canaryWant = traffic.CeilPercent(weight, n)
 	if int(i) < len(c.Steps) {
 		for j := int32(0); j <= i; j++ {
 			if s := c.Steps[j].SetCanaryScale; s != nil {
@@ -216,32 +217,21 @@ func (p *planner) canaryScales(c *v1alpha1.CanaryStrategy, i int32) (canaryWant,
 				case s.Replicas != nil:
 					canaryWant = *s.Replicas
 				case s.Weight != nil:
-					canaryWant = ceilPercent(*s.Weight, n)
+					canaryWant = traffic.CeilPercent(*s.Weight, n)
 				default:
-					canaryWant = byWeight
+					canaryWant = traffic.CeilPercent(weight, n)
 				}
 			}
 		}
 	} else {
 		canaryWant = n
 	}
-	stableWant = max(n-byWeight, 0)
-	if stableWant < 1 && n >= 1 {
-		stableWant = 1
-	}
-	// Availability floor: the total of available pods stays at or above n - maxUnavailable.
-	floor := n - scaledValue(c.MaxUnavailable, n, false, 0)
-	canaryAvail := min(p.avail(p.updated), canaryWant)
-	if f := min(floor-canaryAvail, n); f > stableWant {
-		stableWant = f
-	}
-	if cur := p.revs[p.updated].Replicas; cur > canaryWant {
-		stableAvail := min(p.avail(p.stable), stableWant)
-		if f := min(floor-stableAvail, cur); f > canaryWant {
-			canaryWant = f
-		}
-	}
-	return canaryWant, stableWant, weight
+	split := traffic.SplitReplicas(weight, n, canaryWant, scaledValue(c.MaxUnavailable, n, false, 0), traffic.Observed{
+		CanaryReplicas:  p.revs[p.updated].Replicas,
+		CanaryAvailable: p.avail(p.updated),
+		StableAvailable: p.avail(p.stable),
+	})
+	return split.Canary, split.Stable, weight
 }
 
 // canaryStep evaluates step i. It reports whether the step is done.

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -477,11 +476,6 @@ func (p *planner) selectIfReady(service, want, fallback string) {
 	p.out.Selectors[service] = fallback
 }
 
-// ceilPercent is ceil(percent% of n).
-func ceilPercent(percent, n int32) int32 {
-	return int32(math.Ceil(float64(percent) * float64(n) / 100))
-}
-
 // scaledValue resolves an int-or-percent against n (percent rounded up when roundUp).
 func scaledValue(v *intstr.IntOrString, n int32, roundUp bool, def int32) int32 {
 	if v == nil {
@@ -492,14 +486,6 @@ func scaledValue(v *intstr.IntOrString, n int32, roundUp bool, def int32) int32 
 		return def
 	}
 	return int32(out)
-}
-
-// weightOf is the share of ready pods, in percent.
-func weightOf(part, total int32) int32 {
-	if total <= 0 {
-		return 0
-	}
-	return int32(math.Round(float64(part) * 100 / float64(total)))
 }
 
 func parseDuration(d *v1alpha1.Duration) time.Duration {
