@@ -5,7 +5,8 @@
 #
 #   hack/local-cluster.sh up       start a fresh cluster (no-op when it already runs)
 #   hack/local-cluster.sh down     stop it (safe to run twice); logs stay for reading
-#   hack/local-cluster.sh status   which components run, and the kubeconfig
+#   hack/local-cluster.sh status   which components run, and the kubeconfig (exit 0 only when
+#                                  all run)
 #   hack/local-cluster.sh smoke    check that a Deployment gets ready pods and a Service endpoints
 #
 # Environment:
@@ -210,6 +211,7 @@ start_watchdog() {
   # to stop itself.
   (
     export STRIDE_CLUSTER_DIR=$DIR
+    # shellcheck disable=SC2016 # expanded by the inner bash
     exec setsid bash -c 'while [ "$(awk "{print \$3}" "/proc/$1/stat" 2>/dev/null || echo Z)" != Z ]; do sleep 1; done; exec "$2" down' \
       stride-watchdog "$owner" "$self"
   ) >"$LOG_DIR/watchdog.log" 2>&1 </dev/null &

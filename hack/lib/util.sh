@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers shared by the hack/ scripts. Source it; it defines functions only.
 
 # stride::log prints a line of progress on stderr, prefixed with the script's name.
