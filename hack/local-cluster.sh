@@ -340,7 +340,7 @@ down() {
     stride::pid_alive "$PID_DIR/$c.pid" && running_now+=("$c")
   done
   [ ${#running_now[@]} -gt 0 ] && stride::log "stopping ${running_now[*]}"
-  stride::stop_pids 3 "${files[@]}"
+  stride::stop_pids 2 "${files[@]}"
   stride::log "down ($DIR)"
 }
 
