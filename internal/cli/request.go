@@ -300,7 +300,7 @@ template.
 Abort refuses when no update is in flight or it is already aborted.
 
 Plain kubectl: ` + plainRequest(v1alpha1.AnnotationAbort),
-		Example: `  kubectl stride abort web -n shop`,
+		Example:           `  kubectl stride abort web -n shop`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeRollouts(f, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -322,7 +322,7 @@ new analysis runs.
 Retry refuses when the Rollout is not aborted.
 
 Plain kubectl: ` + plainRequest(v1alpha1.AnnotationRetry),
-		Example: `  kubectl stride retry web`,
+		Example:           `  kubectl stride retry web`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeRollouts(f, false),
 		RunE: func(cmd *cobra.Command, args []string) error {

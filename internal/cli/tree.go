@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -357,6 +356,9 @@ func revisionLines(v *rolloutView, now time.Time, o treeOptions) []string {
 			want = *d.Spec.Replicas
 		}
 		ready := fmt.Sprintf("%d/%d ready", d.Status.ReadyReplicas, want)
+		if want == 0 && d.Status.Replicas == 0 {
+			ready = "scaled down"
+		}
 		var images []string
 		for _, c := range d.Spec.Template.Spec.Containers {
 			images = append(images, c.Image)
@@ -481,22 +483,25 @@ func metricSummaries(run *v1alpha1.AnalysisRun) []string {
 	return out
 }
 
-// conditionsText shows Ready, and the other conditions that are True and matter to a
-// person.
+// conditionsText shows Ready with its reason, and the other conditions that are True and
+// matter to a person (with their reason when it adds to Ready's).
 func conditionsText(conds []metav1.Condition) string {
 	var parts []string
+	readyReason := ""
 	if c := meta.FindStatusCondition(conds, v1alpha1.ConditionReady); c != nil {
 		parts = append(parts, fmt.Sprintf("Ready=%s (%s)", c.Status, c.Reason))
+		readyReason = c.Reason
 	}
-	interesting := []string{v1alpha1.ConditionPaused, v1alpha1.ConditionAborted, v1alpha1.ConditionAnalysisFailed, v1alpha1.ConditionStalled}
-	var rest []string
-	for _, c := range conds {
-		for _, t := range interesting {
-			if c.Type == t && c.Status == metav1.ConditionTrue {
-				rest = append(rest, fmt.Sprintf("%s (%s)", c.Type, c.Reason))
-			}
+	for _, t := range []string{v1alpha1.ConditionPaused, v1alpha1.ConditionAborted, v1alpha1.ConditionAnalysisFailed, v1alpha1.ConditionStalled} {
+		c := meta.FindStatusCondition(conds, t)
+		if c == nil || c.Status != metav1.ConditionTrue {
+			continue
 		}
+		s := c.Type + "=True"
+		if c.Reason != readyReason && c.Reason != "" {
+			s += " (" + c.Reason + ")"
+		}
+		parts = append(parts, s)
 	}
-	sort.Strings(rest)
-	return strings.Join(append(parts, rest...), "  ")
+	return strings.Join(parts, "  ")
 }
