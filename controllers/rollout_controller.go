@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -13,9 +14,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
-	ctrl "sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -51,13 +54,30 @@ func (r *RolloutReconciler) SetupWithManager(mgr manager.Manager, concurrency in
 	if concurrency <= 0 {
 		concurrency = 4
 	}
-	return ctrl.ControllerManagedBy(mgr).
+	return builder.ControllerManagedBy(mgr).
 		For(&v1alpha1.Rollout{}).
-		Owns(&appsv1.Deployment{}).
+		Owns(&appsv1.Deployment{}, builder.WithPredicates(deploymentChanged)).
 		Owns(&v1alpha1.AnalysisRun{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: concurrency}).
 		Named("rollout").
 		Complete(r)
+}
+
+// deploymentChanged lets through only the Deployment updates a plan can depend on: its
+// scale, its ready or available pods, its annotations. The controller-manager's many
+// intermediate status updates (pods created, not yet ready) do not wake the Rollout.
+var deploymentChanged = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		o, ok1 := e.ObjectOld.(*appsv1.Deployment)
+		n, ok2 := e.ObjectNew.(*appsv1.Deployment)
+		if !ok1 || !ok2 {
+			return true
+		}
+		return o.Generation != n.Generation ||
+			o.Status.ReadyReplicas != n.Status.ReadyReplicas ||
+			o.Status.AvailableReplicas != n.Status.AvailableReplicas ||
+			!maps.Equal(o.Annotations, n.Annotations)
+	},
 }
 
 // scope is everything one reconcile pass needs.

@@ -18,6 +18,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -50,6 +51,8 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// Now is the clock (tests may inject one).
 	Now func() time.Time
+	// Interceptor, when set, wraps the operator's client (tests count API writes with it).
+	Interceptor *interceptor.Funcs
 }
 
 // NewManager builds the operator: a manager whose cache holds only what Stride owns or
@@ -93,6 +96,16 @@ func NewManager(cfg *rest.Config, o Options) (manager.Manager, error) {
 			// cluster-wide.
 			DisableFor: []client.Object{&corev1.Service{}, &corev1.Secret{}},
 		}},
+		NewClient: func(cfg *rest.Config, opts client.Options) (client.Client, error) {
+			if o.Interceptor == nil {
+				return client.New(cfg, opts)
+			}
+			c, err := client.NewWithWatch(cfg, opts)
+			if err != nil {
+				return nil, err
+			}
+			return interceptor.NewClient(c, *o.Interceptor), nil
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)

@@ -246,7 +246,9 @@ func (p *planner) canaryStep(c *v1alpha1.CanaryStrategy, i int32, step *v1alpha1
 		canaryWant, stableWant, _ := p.canaryScales(c, i)
 		u := p.revs[p.updated]
 		s := p.revs[p.stable]
-		if u.Available >= canaryWant && u.Replicas == canaryWant && s.Replicas == stableWant {
+		// Done when the weight is real: the canary's pods are available and the stable
+		// revision is down to its share.
+		if u.Available >= canaryWant && u.Replicas == canaryWant && s.Replicas == stableWant && s.Ready <= stableWant {
 			if step.SetWeight != nil {
 				p.event(false, v1alpha1.EventWeightChanged, "Canary weight set to %d%% (%d canary, %d stable pods)", weight, canaryWant, stableWant)
 			}

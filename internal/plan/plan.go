@@ -303,13 +303,19 @@ func (p *planner) finish() {
 	}
 	sort.Slice(p.out.Revisions, func(i, j int) bool { return p.out.Revisions[i].Hash < p.out.Revisions[j].Hash })
 
-	// Replica counts across revisions.
+	// Replica counts across revisions: desired counts as planned in this pass (so the
+	// status needs no second write once the scale is applied), ready and available as
+	// observed.
 	var total, ready, available int32
 	for h, r := range p.revs {
-		if a := p.actions[h]; a != nil && a.Delete {
-			continue
+		want := r.Replicas
+		if a := p.actions[h]; a != nil {
+			if a.Delete {
+				continue
+			}
+			want = a.Replicas
 		}
-		total += r.Replicas
+		total += want
 		ready += r.Ready
 		available += r.Available
 	}
@@ -318,6 +324,9 @@ func (p *planner) finish() {
 	p.st.AvailableReplicas = available
 	if u := p.revs[p.updated]; u != nil {
 		p.st.UpdatedReplicas = u.Replicas
+		if a := p.actions[p.updated]; a != nil {
+			p.st.UpdatedReplicas = a.Replicas
+		}
 		p.st.UpdatedAvailableReplicas = u.Available
 	}
 	p.st.StableRevision = p.stable
