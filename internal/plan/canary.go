@@ -412,4 +412,3 @@ func describeStep(s *v1alpha1.CanaryStep) string {
 	}
 	return "step"
 }
-

@@ -338,10 +338,14 @@ func newDeployed(t *testing.T, replicas int32, steps ...v1alpha1.CanaryStep) *si
 func TestSimCanaryPromote(t *testing.T) {
 	s := newDeployed(t, 4, fourSteps()...)
 	s.setImage("web:v2")
-	s.until(50, func() bool { return s.ro.Status.PauseReason == v1alpha1.PauseReasonStep && s.ro.Status.Message != "" && strings.Contains(s.ro.Status.Message, "until promoted") })
+	s.until(50, func() bool {
+		return s.ro.Status.PauseReason == v1alpha1.PauseReasonStep && s.ro.Status.Message != "" && strings.Contains(s.ro.Status.Message, "until promoted")
+	})
 	s.settle(5)
 	s.request(v1alpha1.AnnotationPromote)
-	s.until(50, func() bool { return s.ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && s.ro.Status.StableRevision == RevisionHash(&s.ro.Spec.Template) })
+	s.until(50, func() bool {
+		return s.ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && s.ro.Status.StableRevision == RevisionHash(&s.ro.Spec.Template)
+	})
 	s.settle(20)
 	s.golden("canary-promote")
 	if got := s.revs[RevisionHash(&s.ro.Spec.Template)].Replicas; got != 4 {
@@ -365,7 +369,9 @@ func TestSimCanaryAbortRetry(t *testing.T) {
 	}
 	s.settle(20)
 	s.request(v1alpha1.AnnotationRetry)
-	s.until(50, func() bool { return s.ro.Status.PauseReason == v1alpha1.PauseReasonStep && strings.Contains(s.ro.Status.Message, "until promoted") })
+	s.until(50, func() bool {
+		return s.ro.Status.PauseReason == v1alpha1.PauseReasonStep && strings.Contains(s.ro.Status.Message, "until promoted")
+	})
 	s.request(v1alpha1.AnnotationPromote)
 	s.until(50, func() bool { return s.ro.Status.Phase == v1alpha1.RolloutPhaseHealthy })
 	s.settle(20)
