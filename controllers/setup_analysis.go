@@ -13,9 +13,12 @@ import (
 
 // setupAnalysis registers the AnalysisRun controller.
 func setupAnalysis(mgr manager.Manager, now func() time.Time) error {
-	_ = mgr
-	_ = now
-	return nil
+	return (&AnalysisRunReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("stride"),
+		Now:       now,
+	}).SetupWithManager(mgr)
 }
 
 // buildRun makes the AnalysisRun a plan asks for from its templates. A missing template or
