@@ -43,11 +43,8 @@ func (p *PrometheusProvider) Query(ctx context.Context, req Request) (Value, err
 		return Value{}, Permanent(fmt.Errorf("address %q: %w", spec.Address, err))
 	}
 	var opts []promv1.Option
-	if deadline, ok := ctx.Deadline(); ok {
-		// Let Prometheus stop the query too, a little before the client gives up.
-		if d := time.Until(deadline); d > 100*time.Millisecond {
-			opts = append(opts, promv1.WithTimeout(d-50*time.Millisecond))
-		}
+	if d := serverTimeout(ctx); d > 0 {
+		opts = append(opts, promv1.WithTimeout(d))
 	}
 	now := time.Now
 	if p.Now != nil {
@@ -91,4 +88,19 @@ func prometheusValue(res model.Value) (Value, error) {
 		return Value{Reason: "query returned nothing"}, nil
 	}
 	return Value{}, fmt.Errorf("unexpected result type %s", res.Type())
+}
+
+// serverTimeout is the query timeout to ask Prometheus for: a little less than the client's
+// deadline, in whole seconds (Prometheus does not parse fractions of a second such as
+// "1.95s"), or 0 to ask for none.
+func serverTimeout(ctx context.Context) time.Duration {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return 0
+	}
+	d := (time.Until(deadline) - 50*time.Millisecond).Truncate(time.Second)
+	if d < time.Second {
+		return 0
+	}
+	return d
 }

@@ -248,3 +248,25 @@ func TestWebProviderTLS(t *testing.T) {
 		t.Fatalf("a CA bundle without a certificate: %v", err)
 	}
 }
+
+func TestServerTimeoutIsWholeSeconds(t *testing.T) {
+	for _, tt := range []struct {
+		timeout time.Duration
+		want    time.Duration
+	}{
+		{10 * time.Second, 9 * time.Second},
+		{2 * time.Second, time.Second},
+		{time.Second, 0},
+		{90 * time.Second, 89 * time.Second},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
+		got := serverTimeout(ctx)
+		cancel()
+		if got != tt.want {
+			t.Errorf("serverTimeout(%s) = %s, want %s", tt.timeout, got, tt.want)
+		}
+	}
+	if got := serverTimeout(context.Background()); got != 0 {
+		t.Errorf("serverTimeout without deadline = %s, want 0", got)
+	}
+}
