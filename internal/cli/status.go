@@ -143,7 +143,7 @@ func (o *statusOptions) run(ctx context.Context, name string) error {
 		errs.report(nil)
 		last = ro
 		result = rolloutOutcome(ro, o.untilPaused)
-		if !o.watch && !(result.done && lastLine == "") {
+		if !o.watch && !result.done {
 			if line := statusLine(ro); line != lastLine {
 				fmt.Fprintln(out, line)
 				lastLine = line

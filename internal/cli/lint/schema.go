@@ -17,6 +17,7 @@ import (
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
@@ -115,8 +116,12 @@ func (k *kindSchema) validate(ctx context.Context, obj map[string]any) field.Err
 	}
 	structuraldefaulting.Default(obj, k.structural)
 
-	u := &unstructured.Unstructured{Object: obj}
-	// A file usually leaves the namespace to kubectl's -n; the server fills it in.
+	// Metadata is checked on a copy: a file usually leaves the namespace to kubectl's -n,
+	// which the server fills in, and the object itself must keep what the file says.
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	if m, ok := obj["metadata"].(map[string]any); ok {
+		u.Object["metadata"] = runtime.DeepCopyJSONValue(m)
+	}
 	if k.namespaced && u.GetNamespace() == "" {
 		u.SetNamespace("default")
 	}

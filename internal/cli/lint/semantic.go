@@ -20,7 +20,7 @@ var Rules = map[string]string{
 	RuleDecreasingWeight:  "a setWeight step is lower than an earlier one, moving traffic back to stable mid-update",
 	RuleTrailingPause:     "the last canary step is a pause with no duration, so every update ends waiting for a person (a warning)",
 	RuleSameService:       "two roles of a strategy name the same Service (stable and canary, or active and preview)",
-	RuleUndefinedService:  "a Service the strategy names is not among the Services in the given files",
+	RuleUndefinedService:  "a Service the strategy names is not among the Services the files define in the Rollout's namespace",
 	RuleUndefinedTemplate: "an analysis names a template that is neither in the given files nor marked external",
 	RuleStartingStep:      "background analysis starts at a step the canary does not have",
 	RuleAutoPromotion:     "autoPromotionSeconds is set while autoPromotionEnabled is false",
@@ -52,12 +52,14 @@ type index struct {
 	templates map[string]bool
 	// clusterTemplates are ClusterAnalysisTemplate names.
 	clusterTemplates map[string]bool
-	// services are Services as namespace/name; nil when the files hold no Service.
+	// services are Services as namespace/name.
 	services map[string]bool
+	// serviceNamespaces are the namespaces ("" for none written) the files define Services in.
+	serviceNamespaces map[string]bool
 }
 
 func newIndex(docs []*document) *index {
-	idx := &index{templates: map[string]bool{}, clusterTemplates: map[string]bool{}}
+	idx := &index{templates: map[string]bool{}, clusterTemplates: map[string]bool{}, services: map[string]bool{}, serviceNamespaces: map[string]bool{}}
 	for _, d := range docs {
 		if d.obj == nil {
 			continue
@@ -73,10 +75,8 @@ func newIndex(docs []*document) *index {
 		case apiVersion == v1alpha1.GroupVersion.String() && kind == "ClusterAnalysisTemplate":
 			idx.clusterTemplates[name] = true
 		case apiVersion == "v1" && kind == "Service":
-			if idx.services == nil {
-				idx.services = map[string]bool{}
-			}
 			idx.services[ns+"/"+name] = true
+			idx.serviceNamespaces[ns] = true
 		}
 	}
 	return idx
@@ -141,8 +141,10 @@ func checkRollout(ro *v1alpha1.Rollout, idx *index, external map[string]bool) []
 	var out []Problem
 	strategy := field.NewPath("spec", "strategy")
 	ns := ro.Namespace
+	// Services are checked only when the files define Services in the Rollout's namespace:
+	// then they are meant to be complete; otherwise they live elsewhere.
 	service := func(p *field.Path, name string) {
-		if name == "" || idx.services == nil || hasNamespaced(idx.services, ns, name) {
+		if name == "" || !idx.serviceNamespaces[ns] || idx.services[ns+"/"+name] {
 			return
 		}
 		out = append(out, problem(RuleUndefinedService, p, "Service %q is not defined in the given files", name))
