@@ -123,22 +123,37 @@ func lintFixtures(t *testing.T, glob string) {
 
 func TestWarningsDoNotFailUnlessStrict(t *testing.T) {
 	l := newLinter(t)
-	src := readSource(t, "testdata/warn/trailing-pause.yaml")
-	want := wants(src.Data)[0]
-	res := l.Lint(context.Background(), []Source{src}, Options{})
-	if res.Errors() != 0 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0].String(), want) {
-		t.Fatalf("want one warning containing %q and no errors, got %v", want, problemStrings(res.Problems))
+	files, _ := filepath.Glob("testdata/warn/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no warning fixtures")
 	}
-	if res := l.Lint(context.Background(), []Source{src}, Options{Strict: true}); res.Errors() != 1 {
-		t.Errorf("with Strict want the warning to count as an error, got %v", problemStrings(res.Problems))
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			src := readSource(t, f)
+			want := wants(src.Data)[0]
+			res := l.Lint(context.Background(), []Source{src}, Options{})
+			if res.Errors() != 0 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0].String(), want) {
+				t.Fatalf("want one warning containing %q and no errors, got %v", want, problemStrings(res.Problems))
+			}
+			if res := l.Lint(context.Background(), []Source{src}, Options{Strict: true}); res.Errors() != 1 {
+				t.Errorf("with Strict want the warning to count as an error, got %v", problemStrings(res.Problems))
+			}
+		})
 	}
 }
 
-// TestSamplesAreClean lints the samples the project ships: what users copy must pass.
+// TestSamplesAreClean lints the samples the project ships (what users copy must pass) and
+// the objects the API validation suite expects the API server to accept.
 func TestSamplesAreClean(t *testing.T) {
-	files, _ := filepath.Glob("../../../config/samples/*.yaml")
+	for _, glob := range []string{"../../../config/samples/*.yaml", "../../../test/e2e/api/testdata/*.yaml"} {
+		t.Run(glob, func(t *testing.T) { lintClean(t, glob) })
+	}
+}
+
+func lintClean(t *testing.T, glob string) {
+	files, _ := filepath.Glob(glob)
 	if len(files) == 0 {
-		t.Skip("no samples")
+		t.Skip("no files")
 	}
 	var srcs []Source
 	for _, f := range files {

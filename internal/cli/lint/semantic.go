@@ -23,7 +23,7 @@ var Rules = map[string]string{
 	RuleUndefinedService:  "a Service the strategy names is not among the Services the files define in the Rollout's namespace",
 	RuleUndefinedTemplate: "an analysis names a template that is neither in the given files nor marked external",
 	RuleStartingStep:      "background analysis starts at a step the canary does not have",
-	RuleAutoPromotion:     "autoPromotionSeconds is set while autoPromotionEnabled is false",
+	RuleAutoPromotion:     "autoPromotionSeconds is set while autoPromotionEnabled is false (a warning)",
 	RuleCondition:         "a metric's successCondition or failureCondition is not valid CEL",
 	RuleNoCondition:       "a metric has neither successCondition nor failureCondition, so every measurement is inconclusive",
 }
@@ -42,9 +42,10 @@ const (
 	RuleNoCondition       = "no-condition"
 )
 
-// warningRules report patterns that are sometimes intended: a trailing indefinite pause is the
-// usual way to ask for a person's go-ahead before the last traffic shift.
-var warningRules = map[string]bool{RuleTrailingPause: true}
+// warningRules report patterns that are intended or harmless: a trailing indefinite pause is
+// the usual way to ask for a person's go-ahead before the last traffic shift, and an unused
+// autoPromotionSeconds does nothing.
+var warningRules = map[string]bool{RuleTrailingPause: true, RuleAutoPromotion: true}
 
 // index holds what the files define, to check the names a Rollout refers to.
 type index struct {
