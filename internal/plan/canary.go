@@ -367,8 +367,14 @@ func (p *planner) waitingForPods(c *v1alpha1.CanaryStrategy, weight, canaryWant,
 		p.setPhase(v1alpha1.RolloutPhasePaused, "paused by spec.paused: canary %d/%d available, stable %d/%d", u.Available, canaryWant, p.avail(p.stable), stableWant)
 		return
 	}
-	p.setPhase(v1alpha1.RolloutPhaseProgressing, "canary at %d%%: waiting for pods (canary %d/%d available, stable %d/%d)",
-		weight, u.Available, canaryWant, p.avail(p.stable), stableWant)
+	switch s := p.revs[p.stable]; {
+	case u.Available < canaryWant:
+		p.setPhase(v1alpha1.RolloutPhaseProgressing, "canary at %d%%: waiting for canary pods (%d/%d available)", weight, u.Available, canaryWant)
+	case s != nil && s.Ready > stableWant:
+		p.setPhase(v1alpha1.RolloutPhaseProgressing, "canary at %d%%: scaling stable down to %d pods (%d ready)", weight, stableWant, s.Ready)
+	default:
+		p.setPhase(v1alpha1.RolloutPhaseProgressing, "canary at %d%%: waiting for stable pods (%d/%d available)", weight, p.avail(p.stable), stableWant)
+	}
 	deadline := seconds(p.spec.ProgressDeadlineSeconds, 600)
 	since := p.now.Sub(p.st.LastProgressAt.Time)
 	if since >= deadline {
