@@ -82,7 +82,7 @@ func stepText(ro *v1alpha1.Rollout) string {
 		return ro.Status.Step
 	}
 	n := stepCount(ro)
-	if ro.Spec.Strategy.Canary == nil || n == 0 {
+	if ro.Spec.Strategy.Canary == nil || n == 0 || ro.Status.Phase == "" {
 		return ""
 	}
 	i, ok := currentStep(ro)

@@ -356,8 +356,11 @@ func revisionLines(v *rolloutView, now time.Time, o treeOptions) []string {
 			want = *d.Spec.Replicas
 		}
 		ready := fmt.Sprintf("%d/%d ready", d.Status.ReadyReplicas, want)
-		if want == 0 && d.Status.Replicas == 0 {
+		switch {
+		case want == 0 && d.Status.Replicas == 0:
 			ready = "scaled down"
+		case want == 0:
+			ready = fmt.Sprintf("scaling down (%d ready)", d.Status.ReadyReplicas)
 		}
 		var images []string
 		for _, c := range d.Spec.Template.Spec.Containers {
