@@ -96,6 +96,9 @@ func (r *AnalysisRunReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 			log.V(1).Info("Status patch conflicted; measuring again from the newer run")
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, nil
+		}
 		return ctrl.Result{}, fmt.Errorf("patch status of AnalysisRun %s: %w", req.NamespacedName, err)
 	}
 	if status.Phase.Completed() {
