@@ -388,3 +388,42 @@ func TestRestartMidAnalysis(t *testing.T) {
 		t.Errorf("measurements count %d successful %d, want 6 and 6", r.Count, r.Successful)
 	}
 }
+
+// TestBackgroundAnalysisFails: background analysis watches the whole update; its failure
+// aborts even while a step waits for a person.
+func TestBackgroundAnalysisFails(t *testing.T) {
+	env := framework.Default
+	w := newWorld(t)
+	w.template("success-rate", "", func(m *v1alpha1.Metric) { m.Count = nil })
+	replicas := int32(2)
+	pause := v1alpha1.CanaryStep{Pause: &v1alpha1.PauseStep{}}
+	w.rollout(weight(50), pause)
+	// Add background analysis from step 1 on.
+	ro := w.get()
+	start := int32(1)
+	ro.Spec.Strategy.Canary.Analysis = &v1alpha1.BackgroundAnalysis{
+		RolloutAnalysis: v1alpha1.RolloutAnalysis{Templates: []v1alpha1.AnalysisTemplateRef{{Name: "success-rate"}}},
+		StartingStep:    &start,
+	}
+	ro.Spec.Replicas = &replicas
+	if err := w.c.Update(context.Background(), ro); err != nil {
+		t.Fatal(err)
+	}
+	ro = w.get()
+	ro.Spec.Template.Spec.Containers[0].Image = "web:v2"
+	v2 := plan.RevisionHash(&ro.Spec.Template)
+	w.set(v2, 0.999)
+	env.WaitForSeries(t, fmt.Sprintf(`%s{revision=%q}`, w.metric, v2))
+	w.update("web:v2")
+	ro = w.waitFor("paused at step 2 with background analysis running", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && len(ro.Status.AnalysisRuns) == 1 &&
+			ro.Status.AnalysisRuns[0].Kind == v1alpha1.AnalysisKindBackground && ro.Status.AnalysisRuns[0].Phase == v1alpha1.AnalysisPhaseRunning
+	})
+	w.set(v2, 0.3)
+	ro = w.waitFor("aborted by background analysis", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
+	})
+	if ro.Status.Abort == nil || ro.Status.Abort.Reason != v1alpha1.ReasonAnalysisFailed || ro.Status.StableRevision == v2 {
+		t.Fatalf("abort %+v stable %s", ro.Status.Abort, ro.Status.StableRevision)
+	}
+}
