@@ -148,21 +148,31 @@ func (r *RolloutReconciler) newDeployment(ro *v1alpha1.Rollout, a plan.RevisionA
 	return d, nil
 }
 
-// applySelector adds stride.dev/revision=<rev> to a Service's selector. It never removes
-// the user's keys.
+// applySelector adds stride.dev/revision=<rev> to a Service's selector, or removes that key
+// when rev is empty (the Service then selects every revision through the user's own keys).
+// It never touches the user's keys.
 func (r *RolloutReconciler) applySelector(ctx context.Context, ro *v1alpha1.Rollout, name, rev string) error {
 	svc, err := r.getService(ctx, ro.Namespace, name)
 	if err != nil {
 		return err
 	}
-	if svc.Spec.Selector[v1alpha1.LabelRevision] == rev {
+	cur, has := svc.Spec.Selector[v1alpha1.LabelRevision]
+	if (rev == "" && !has) || (rev != "" && cur == rev) {
 		return nil
 	}
-	data, _ := json.Marshal(map[string]any{"spec": map[string]any{"selector": map[string]string{v1alpha1.LabelRevision: rev}}})
+	var value any = rev
+	if rev == "" {
+		value = nil
+	}
+	data, _ := json.Marshal(map[string]any{"spec": map[string]any{"selector": map[string]any{v1alpha1.LabelRevision: value}}})
 	if err := r.Client.Patch(ctx, svc, client.RawPatch(types.MergePatchType, data)); err != nil {
 		return fmt.Errorf("patch selector of Service %s/%s: %w", ro.Namespace, name, err)
 	}
-	r.event(ro, false, v1alpha1.EventServiceSwitched, fmt.Sprintf("Service %s now selects revision %s", name, rev))
+	if rev == "" {
+		r.event(ro, false, v1alpha1.EventServiceSwitched, fmt.Sprintf("Service %s now selects every revision", name))
+	} else {
+		r.event(ro, false, v1alpha1.EventServiceSwitched, fmt.Sprintf("Service %s now selects revision %s", name, rev))
+	}
 	return nil
 }
 
