@@ -170,3 +170,18 @@ func TestScreenOnTerminalRedrawsInPlaceOnlyOnChange(t *testing.T) {
 		t.Errorf("second frame = %q: want home, the line, clear below, and no full clear", got)
 	}
 }
+
+func TestRevisionReadiness(t *testing.T) {
+	v := viewHealthy()
+	old := &v.Revisions[1]
+	old.Status.Replicas, old.Status.ReadyReplicas = 1, 1 // spec.replicas is 0: scaling down
+	out := renderTree(v, now, treeOptions{})
+	if !strings.Contains(out, "web-7c6d5b4a3 (rev 1, old)      scaling down (1 ready)   nginx:1.27") {
+		t.Errorf("want the old revision scaling down:\n%s", out)
+	}
+	fresh := canaryRollout()
+	fresh.Status = v1alpha1.RolloutStatus{}
+	if got := stepText(fresh); got != "" {
+		t.Errorf("step of a Rollout the operator has not seen = %q, want none", got)
+	}
+}
