@@ -72,7 +72,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 build: ## Build bin/manager, bin/kubectl-stride and the demo's metrics source.
 	go build -ldflags "-X main.version=$(VERSION)" -o $(LOCALBIN)/manager .
-	go build -ldflags "-X github.com/stride-dev/stride/internal/cli.Version=$(VERSION)" -o $(LOCALBIN)/kubectl-stride ./cmd/kubectl-stride
+	go build -ldflags "-s -w -X github.com/stride-dev/stride/internal/cli.Version=$(VERSION)" -o $(LOCALBIN)/kubectl-stride ./cmd/kubectl-stride
 	go build -o $(LOCALBIN)/demo-metrics ./hack/demo-metrics
 
 .PHONY: binaries
