@@ -59,11 +59,15 @@ func Next(run *v1alpha1.AnalysisRun, now time.Time, measure MeasureFunc) (v1alph
 	if st.Phase.Completed() {
 		return st, 0
 	}
-	stamp := metav1.NewTime(now.Truncate(time.Second))
+	// Times in status have whole seconds. The run starts at the second it was first seen,
+	// so that its first measurements are due at once; a measurement is stamped with the
+	// next whole second, so that measurements are never closer than their interval.
 	st.ObservedGeneration = run.Generation
 	if st.StartedAt == nil {
-		st.StartedAt = &stamp
+		started := metav1.NewTime(now.Truncate(time.Second))
+		st.StartedAt = &started
 	}
+	stamp := metav1.NewTime(ceilSecond(now))
 	st.Phase = v1alpha1.AnalysisPhaseRunning
 	if len(run.Spec.Metrics) == 0 {
 		st.Phase, st.Message = v1alpha1.AnalysisPhaseError, "The run has no metrics"
@@ -138,6 +142,14 @@ func Next(run *v1alpha1.AnalysisRun, now time.Time, measure MeasureFunc) (v1alph
 		wait = minRequeue
 	}
 	return st, wait
+}
+
+// ceilSecond rounds t up to a whole second.
+func ceilSecond(t time.Time) time.Time {
+	if tr := t.Truncate(time.Second); !tr.Equal(t) {
+		return tr.Add(time.Second)
+	}
+	return t
 }
 
 // metricResults returns a result per metric, in the order of the metrics, creating the

@@ -184,6 +184,17 @@ func TestNext(t *testing.T) {
 			want: map[string]counters{sr: {Phase: successful, Count: 3, Successful: 3, Kept: 3}},
 		},
 		{
+			name:    "measurements are at least an interval apart although status keeps whole seconds",
+			metrics: []v1alpha1.Metric{metric(sr, count(3), every("1s"))},
+			ticks: []tick{
+				{at: 900 * time.Millisecond, results: map[string]Result{sr: ok("1")}, measured: []string{sr}, phase: running, requeue: 1100 * time.Millisecond},
+				{at: 1500 * time.Millisecond, phase: running, requeue: 500 * time.Millisecond},
+				{at: 2 * time.Second, results: map[string]Result{sr: ok("1")}, measured: []string{sr}, phase: running, requeue: time.Second},
+				{at: 3*time.Second + 100*time.Millisecond, results: map[string]Result{sr: ok("1")}, measured: []string{sr}, phase: successful, message: "Passed: success-rate 1"},
+			},
+			want: map[string]counters{sr: {Phase: successful, Count: 3, Successful: 3, Kept: 3}},
+		},
+		{
 			name:    "a late reconcile takes one measurement, not the missed ones",
 			metrics: []v1alpha1.Metric{metric(sr, count(3), every("10s"))},
 			ticks: []tick{

@@ -142,14 +142,13 @@ func TestRestartContinuesTheRun(t *testing.T) {
 			t.Fatalf("measurement %d changed across the restart", i)
 		}
 	}
-	// The rest came after the restart, each at least an interval after the one before (the
-	// times in status have whole seconds).
+	// The rest came after the restart, each at least an interval after the one before.
 	if first := mr.Measurements[before.Count].StartedAt.Time; first.Before(restarted.Truncate(time.Second)) {
 		t.Fatalf("measurement %d at %s, before the restart at %s", before.Count, first, restarted)
 	}
 	for i := 1; i < len(mr.Measurements); i++ {
 		gap := mr.Measurements[i].StartedAt.Sub(mr.Measurements[i-1].StartedAt.Time)
-		if gap < interval-time.Second {
+		if gap < interval {
 			t.Fatalf("measurements %d and %d are %s apart, less than the interval %s", i-1, i, gap, interval)
 		}
 	}
@@ -207,6 +206,9 @@ func TestUnhealthyMetricFails(t *testing.T) {
 	}
 	if mr.Failed != 2 || mr.Count != 2 {
 		t.Fatalf("failed %d of %d measurements, want 2 of 2 (failureLimit 1)", mr.Failed, mr.Count)
+	}
+	if gap := mr.Measurements[1].StartedAt.Sub(mr.Measurements[0].StartedAt.Time); gap < time.Second {
+		t.Fatalf("measurements %s apart, less than the interval 1s", gap)
 	}
 	waitForEvent(t, ns, "unhealthy", v1alpha1.EventAnalysisFailed)
 }
