@@ -85,9 +85,10 @@ func (v Value) numbers() ([]float64, bool) {
 	return out, true
 }
 
-// String is the value as text: "0.91", "true", or "[0.91, 0.97]". Long lists are cut.
+// String is the value as text: "0.91", "true", or "[0.91, 0.97]". A vector of one series
+// without labels (what sum(...) returns) reads as its number. Long lists are cut.
 func (v Value) String() string {
-	if v.Single && len(v.Samples) == 1 {
+	if len(v.Samples) == 1 && (v.Single || len(v.Samples[0].Labels) == 0) {
 		return formatSample(v.Samples[0].Value)
 	}
 	var b strings.Builder
