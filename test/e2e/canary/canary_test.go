@@ -95,7 +95,8 @@ func TestFirstDeployAndTemplateChange(t *testing.T) {
 	if err := w.c.Delete(w.ctx(), w.get("web")); err != nil {
 		t.Fatal(err)
 	}
-	framework.Eventually(t, time.Minute, "revision Deployments garbage-collected", func() (bool, error) {
+	// The garbage collector learns of the Rollout kind at its next discovery resync (every 30s).
+	framework.Eventually(t, 3*time.Minute, "revision Deployments garbage-collected", func() (bool, error) {
 		var list appsv1.DeploymentList
 		if err := w.c.List(w.ctx(), &list, client.InNamespace(w.ns)); err != nil {
 			return false, err
