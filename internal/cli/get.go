@@ -127,6 +127,9 @@ func (o *getOptions) run(ctx context.Context, name string) error {
 	}
 	err = pollEvery(ctx, o.interval, func(ctx context.Context) (bool, error) {
 		done, err := draw(ctx)
+		if err != nil && ended(ctx) != nil {
+			return false, ended(ctx)
+		}
 		if err != nil && !isFatal(err) {
 			errs.report(err)
 			return false, nil

@@ -59,7 +59,7 @@ func restart(ctx context.Context, f *factory, name string) error {
 	}
 	msg := fmt.Sprintf("rollout %q restarted: a new revision rolls out with the %s strategy", name, strategyName(ro))
 	if n := stepCount(ro); n > 0 && ro.Spec.Strategy.Canary != nil {
-		msg += fmt.Sprintf(" (%d steps)", n)
+		msg += " (" + plural(int(n), "step") + ")"
 	}
 	if ro.Spec.Paused {
 		msg += "; it waits until `kubectl stride resume " + name + "` (spec.paused is set)"

@@ -123,7 +123,7 @@ func (o *statusOptions) run(ctx context.Context, name string) error {
 		if o.watch {
 			v, err := fetchView(ctx, c, ns, name)
 			if err != nil {
-				return handleWatchErr(err, errs)
+				return handleWatchErr(ctx, err, errs)
 			}
 			ro = v.Rollout
 			now := o.f.Now()
@@ -136,7 +136,7 @@ func (o *statusOptions) run(ctx context.Context, name string) error {
 		} else {
 			r, err := getRollout(ctx, c, ns, name)
 			if err != nil {
-				return handleWatchErr(err, errs)
+				return handleWatchErr(ctx, err, errs)
 			}
 			ro = r
 		}
@@ -171,8 +171,12 @@ func (o *statusOptions) run(ctx context.Context, name string) error {
 	return nil
 }
 
-// handleWatchErr ends a watch on a fatal error and reports a transient one.
-func handleWatchErr(err error, errs *errorReporter) (bool, error) {
+// handleWatchErr ends a watch on a fatal error or when ctx has ended (the request failed
+// because of it), and reports a transient one.
+func handleWatchErr(ctx context.Context, err error, errs *errorReporter) (bool, error) {
+	if err := ended(ctx); err != nil {
+		return false, err
+	}
 	if isFatal(err) {
 		return false, err
 	}

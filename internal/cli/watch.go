@@ -62,6 +62,10 @@ func pollEvery(ctx context.Context, interval time.Duration, fn func(context.Cont
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		// The tick and the end of ctx can come together: never call fn with an ended ctx.
+		if err := ended(ctx); err != nil {
+			return err
+		}
 		done, err := fn(ctx)
 		if err != nil || done {
 			return err
@@ -72,6 +76,19 @@ func pollEvery(ctx context.Context, interval time.Duration, fn func(context.Cont
 		case <-t.C:
 		}
 	}
+}
+
+// ended returns ctx's error, or context.DeadlineExceeded once its deadline has passed: a
+// request made then fails (the client's rate limiter refuses to wait past the deadline)
+// a moment before ctx.Err says so.
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // errorReporter prints transient errors of a watch once each, on stderr.
