@@ -521,3 +521,29 @@ func TestSimBlueGreenSpecPaused(t *testing.T) {
 		t.Errorf("resume: active %s", s.name(s.services["web"]))
 	}
 }
+
+// TestSimBlueGreenPromoteFullDuringAnalysis: promote --full ends a running pre-promotion
+// analysis, switches and skips the post-promotion analysis.
+func TestSimBlueGreenPromoteFullDuringAnalysis(t *testing.T) {
+	d := bgDriver(t, 2, v1alpha1.BlueGreenStrategy{
+		PreviewService: "web-preview", PrePromotionAnalysis: analysis("smoke"), PostPromotionAnalysis: analysis("errors"),
+	})
+	s := d.s
+	s.setImage("web:v2")
+	v2 := hashOf(s)
+	d.until(20, func() bool { return len(s.runs) == 1 })
+	s.request(v1alpha1.AnnotationPromoteFull)
+	d.step()
+	if s.services["web"] != v2 || s.ro.Status.StableRevision != v2 {
+		t.Errorf("promote --full: active %s stable %s", s.name(s.services["web"]), s.name(s.ro.Status.StableRevision))
+	}
+	d.settle(20)
+	if len(s.runs) != 1 {
+		t.Errorf("runs %v, want the pre-promotion run only", s.runs)
+	}
+	for _, r := range s.runs {
+		if !r.Terminating {
+			t.Errorf("run %s not ended", r.Name)
+		}
+	}
+}

@@ -513,6 +513,11 @@ func TestRollPass(t *testing.T) {
 			wantNew: 1, wantOld: []int32{1, 3},
 		},
 		{
+			name: "surge bound holds when old pods cannot go yet", replicas: 5, surge: 1, unavailable: 1,
+			nw: rollPods{1, 0, 0}, old: []rollPods{{5, 4, 4}}, start: true,
+			wantNew: 2, wantOld: []int32{4},
+		},
+		{
 			name: "full: new to replicas at once, old kept until new available", replicas: 4, surge: 1,
 			nw: rollPods{1, 1, 1}, old: []rollPods{{3, 3, 3}}, full: true,
 			wantNew: 4, wantOld: []int32{3},
