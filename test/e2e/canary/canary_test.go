@@ -259,7 +259,9 @@ func TestRestartDuringTimedPause(t *testing.T) {
 	env := framework.Default
 	w := newWorld(t)
 	w.services("web-stable", "web-canary")
-	w.create(rollout("web", 2, "web:v1", setWeight(50), pause("6s"), setWeight(100)))
+	// The indefinite pause at the end holds the update so that the step the timed pause
+	// led to can be read, however fast the last setWeight completes.
+	w.create(rollout("web", 2, "web:v1", setWeight(50), pause("6s"), setWeight(100), pause("")))
 	w.waitFor("web", "v1 healthy", time.Minute, func(ro *v1alpha1.Rollout) bool { return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy })
 	w.watchServices("web-stable", "web-canary")
 	v2 := w.setImage("web", "web:v2")
@@ -279,12 +281,14 @@ func TestRestartDuringTimedPause(t *testing.T) {
 	if err := env.StartManager(); err != nil {
 		t.Fatal(err)
 	}
-	ro = w.waitFor("web", "pause over, step 3", time.Minute, func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex >= 2
+	ro = w.waitFor("web", "pause over, step 3 or 4", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex >= 2 && ro.Status.StepStartedAt != nil
 	})
 	if ro.Status.StepStartedAt.Time.Before(pauseStart.Add(6 * time.Second)) {
 		t.Errorf("pause ended at %s, before %s", ro.Status.StepStartedAt.Time, pauseStart.Add(6*time.Second))
 	}
+	w.waitFor("web", "held by the final pause", time.Minute, atStep(3, v1alpha1.RolloutPhasePaused))
+	w.request("web", v1alpha1.AnnotationPromote)
 	w.waitFor("web", "v2 stable", time.Minute, healthyAt(v2))
 }
 
