@@ -344,6 +344,38 @@ func podReady(p *corev1.Pod) bool {
 	return false
 }
 
+// WatchRollout calls seen with every version of the Rollout the API server stores from now
+// until the test ends (status patches included), in order, from one goroutine. Unlike a
+// poll it misses no state, however brief.
+func (w *World) WatchRollout(name string, seen func(ro *v1alpha1.Rollout)) {
+	t := w.T
+	t.Helper()
+	wc, err := client.NewWithWatch(Default.Config, client.Options{Scheme: Scheme})
+	if err != nil {
+		t.Fatalf("watch client: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	watcher, err := wc.Watch(ctx, &v1alpha1.RolloutList{}, client.InNamespace(w.NS), client.MatchingFields{"metadata.name": name})
+	if err != nil {
+		cancel()
+		t.Fatalf("watch Rollout %s: %v", name, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range watcher.ResultChan() {
+			if ro, ok := ev.Object.(*v1alpha1.Rollout); ok {
+				seen(ro)
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		watcher.Stop()
+		cancel()
+		<-done
+	})
+}
+
 // WatchNeverSelects checks, until the test ends, that svc never selects rev.
 func (w *World) WatchNeverSelects(svc, rev string) {
 	w.Watch(fmt.Sprintf("Service %s never selects %s", svc, rev), func(ctx context.Context) (string, error) {

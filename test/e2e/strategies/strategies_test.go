@@ -15,7 +15,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/stride-dev/stride/api/v1alpha1"
@@ -61,8 +60,11 @@ func degradedBy(reason string) func(ro *v1alpha1.Rollout) bool {
 func TestBlueGreenManualPromotion(t *testing.T) {
 	w := framework.NewWorld(t)
 	w.Services("web", "web-preview")
-	manual := false
-	w.Create(blueGreen(3, func(b *v1alpha1.BlueGreenStrategy) { b.AutoPromotionEnabled = &manual }))
+	manual, delay := false, int32(10)
+	w.Create(blueGreen(3, func(b *v1alpha1.BlueGreenStrategy) {
+		b.AutoPromotionEnabled = &manual
+		b.ScaleDownDelaySeconds = &delay
+	}))
 	v1 := w.WaitFor("web", "v1 healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy)).Status.StableRevision
 	if w.Selector("web") != v1 || w.Selector("web-preview") != v1 {
 		t.Fatalf("first revision: active selects %q, preview %q, want %s", w.Selector("web"), w.Selector("web-preview"), v1)
@@ -238,18 +240,13 @@ func TestRollingSurgeOne(t *testing.T) {
 		return fmt.Sprintf("%d pods desired", n), nil
 	})
 	var mu sync.Mutex
-	seen := map[string]bool{}
-	w.Watch("batch progress", func(ctx context.Context) (string, error) {
-		ro := &v1alpha1.Rollout{}
-		if err := w.C.Get(ctx, client.ObjectKey{Namespace: w.NS, Name: "web"}, ro); err != nil {
-			return "", err
-		}
+	var steps []string
+	w.WatchRollout("web", func(ro *v1alpha1.Rollout) {
 		mu.Lock()
 		defer mu.Unlock()
-		if ro.Status.Step != "" {
-			seen[ro.Status.Step] = true
+		if s := ro.Status.Step; s != "" && (len(steps) == 0 || steps[len(steps)-1] != s) {
+			steps = append(steps, s)
 		}
-		return "", nil
 	})
 
 	v2 := w.SetImage("web", "web:v2")
@@ -258,19 +255,16 @@ func TestRollingSurgeOne(t *testing.T) {
 		t.Errorf("Service selects %q at the end, want %s", got, v2)
 	}
 	w.WaitScales("web", map[string]int32{v1: 0, v2: 5})
-	mu.Lock()
-	defer mu.Unlock()
-	// One pod a batch: the progress went through several of 1/5 .. 4/5 (a fast batch may
-	// pass between two reads).
-	mid := 0
-	for _, s := range []string{"1/5", "2/5", "3/5", "4/5"} {
-		if seen[s] {
-			mid++
+	// One pod a batch: the progress went 1/5, 2/5, 3/5, 4/5, 5/5 (then done).
+	framework.Eventually(t, 10*time.Second, "batch progress", func() (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		want := []string{"1/5", "2/5", "3/5", "4/5", "5/5"}
+		if !slices.Equal(steps, want) {
+			return false, fmt.Errorf("steps %v, want %v", steps, want)
 		}
-	}
-	if mid < 2 {
-		t.Errorf("batch progress seen %v: the roll did not go batch by batch", seen)
-	}
+		return true, nil
+	})
 }
 
 // TestRollingAnalysisFailsRollsBack: a background analysis failing mid-roll brings the old
@@ -310,4 +304,80 @@ func TestRollingAnalysisFailsRollsBack(t *testing.T) {
 		return w.Selector("web") == v1, nil
 	})
 	w.WaitScales("web", map[string]int32{v1: 4, v2: 0})
+}
+
+// TestBlueGreenRestartWhileWaiting: an operator stopped and started while a preview waits
+// for promotion keeps waiting (no switch by itself), and a promote then completes it.
+func TestBlueGreenRestartWhileWaiting(t *testing.T) {
+	env := framework.Default
+	w := framework.NewWorld(t)
+	w.Services("web", "web-preview")
+	manual := false
+	w.Create(blueGreen(2, func(b *v1alpha1.BlueGreenStrategy) { b.AutoPromotionEnabled = &manual }))
+	v1 := w.WaitFor("web", "v1 healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy)).Status.StableRevision
+	w.WatchServices("web", "web-preview")
+	v2 := w.SetImage("web", "web:v2")
+	w.WaitFor("web", "waiting for promotion", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.PauseReason == v1alpha1.PauseReasonBlueGreen && ro.Status.PreviewRevision == v2
+	})
+
+	env.StopManager()
+	t.Cleanup(func() {
+		if !env.ManagerRunning() {
+			_ = env.StartManager()
+		}
+	})
+	if err := env.StartManager(); err != nil {
+		t.Fatal(err)
+	}
+	framework.Consistently(t, 2*time.Second, "still waiting for promotion after the restart", func() (bool, error) {
+		ro := w.Get("web")
+		return w.Selector("web") == v1 && ro.Status.ActiveRevision == v1 && ro.Status.Phase == v1alpha1.RolloutPhasePaused,
+			fmt.Errorf("active %s phase %s", ro.Status.ActiveRevision, ro.Status.Phase)
+	})
+	w.Request("web", v1alpha1.AnnotationPromote)
+	w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
+	if got := w.Selector("web"); got != v2 {
+		t.Errorf("active Service selects %s, want %s", got, v2)
+	}
+}
+
+// TestRollingRestartBetweenBatches: an operator stopped during the pause between batches
+// and started again goes on with the next batch when the pause recorded in status ends,
+// never below the Ready-pod floor.
+func TestRollingRestartBetweenBatches(t *testing.T) {
+	env := framework.Default
+	w := framework.NewWorld(t)
+	w.Services("web")
+	pause := v1alpha1.Duration("4s")
+	w.Create(rolling(3, intstr.FromInt32(1), intstr.FromInt32(0), func(r *v1alpha1.RollingStrategy) { r.PauseBetweenBatches = &pause }))
+	w.WaitFor("web", "v1 healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy))
+	w.WatchServices("web")
+	w.WatchReadyPods("web", 3)
+	v2 := w.SetImage("web", "web:v2")
+	ro := w.WaitFor("web", "paused after the first batch", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.Step == "1/3" && ro.Status.StepStartedAt != nil
+	})
+	pauseEnd := ro.Status.StepStartedAt.Add(4 * time.Second)
+
+	env.StopManager()
+	t.Cleanup(func() {
+		if !env.ManagerRunning() {
+			_ = env.StartManager()
+		}
+	})
+	framework.Consistently(t, time.Second, "nothing moves without the operator", func() (bool, error) {
+		return w.Get("web").Status.Step == "1/3", nil
+	})
+	if err := env.StartManager(); err != nil {
+		t.Fatal(err)
+	}
+	ro = w.WaitFor("web", "second batch", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Step == "2/3" || ro.Status.Step == "3/3" || ro.Status.StableRevision == v2
+	})
+	if now := time.Now(); now.Before(pauseEnd) {
+		t.Errorf("second batch started at %s, before the pause ended at %s", now.Format(time.StampMilli), pauseEnd.Format(time.StampMilli))
+	}
+	w.Request("web", v1alpha1.AnnotationPromote) // skip the second pause
+	w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
 }
