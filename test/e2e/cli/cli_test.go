@@ -100,8 +100,8 @@ func TestPromote(t *testing.T) {
 	// The last pause: promote completes the update.
 	w.mustStride("promote", "web")
 	w.waitFor("v2 stable", time.Minute, healthyAt(v2))
-	if w.selector("web-stable") != v2 || w.selector("web-canary") != v2 {
-		t.Errorf("after promotion: stable selects %s, canary %s; want %s", w.selector("web-stable"), w.selector("web-canary"), v2)
+	if w.Selector("web-stable") != v2 || w.Selector("web-canary") != v2 {
+		t.Errorf("after promotion: stable selects %s, canary %s; want %s", w.Selector("web-stable"), w.Selector("web-canary"), v2)
 	}
 	w.waitScales(map[string]int32{v2: 4, v1: 0})
 }
@@ -123,8 +123,8 @@ func TestPromoteFull(t *testing.T) {
 	if ro.Status.HandledRequests.PromoteFull == "" {
 		t.Errorf("promote --full not acknowledged in status")
 	}
-	if w.selector("web-stable") != v2 {
-		t.Errorf("stable Service selects %s, want %s", w.selector("web-stable"), v2)
+	if w.Selector("web-stable") != v2 {
+		t.Errorf("stable Service selects %s, want %s", w.Selector("web-stable"), v2)
 	}
 	w.waitScales(map[string]int32{v2: 3, v1: 0})
 }
@@ -146,8 +146,8 @@ func TestAbortAndRetry(t *testing.T) {
 	v2 := w.templateHash()
 	w.waitFor("paused at step 2", time.Minute, atStep(1, v1alpha1.RolloutPhasePaused))
 	w.waitScales(map[string]int32{v1: 1, v2: 1})
-	if w.selector("web-canary") != v2 {
-		t.Fatalf("canary Service selects %s before the abort, want %s", w.selector("web-canary"), v2)
+	if w.Selector("web-canary") != v2 {
+		t.Fatalf("canary Service selects %s before the abort, want %s", w.Selector("web-canary"), v2)
 	}
 
 	out := w.mustStride("abort", "web")
@@ -157,8 +157,8 @@ func TestAbortAndRetry(t *testing.T) {
 		t.Errorf("abort status %+v", ro.Status.Abort)
 	}
 	contains(t, "status message", ro.Status.Message, "aborted by kubectl-stride (")
-	if w.selector("web-canary") != v1 || w.selector("web-stable") != v1 {
-		t.Errorf("after abort: canary Service selects %s, stable %s; want %s", w.selector("web-canary"), w.selector("web-stable"), v1)
+	if w.Selector("web-canary") != v1 || w.Selector("web-stable") != v1 {
+		t.Errorf("after abort: canary Service selects %s, stable %s; want %s", w.Selector("web-canary"), w.Selector("web-stable"), v1)
 	}
 	w.waitScales(map[string]int32{v1: 2, v2: 0})
 
@@ -179,8 +179,8 @@ func TestAbortAndRetry(t *testing.T) {
 		t.Errorf("retry not acknowledged in status")
 	}
 	w.waitScales(map[string]int32{v1: 1, v2: 1})
-	if w.selector("web-canary") != v2 {
-		t.Errorf("after retry the canary Service selects %s, want %s", w.selector("web-canary"), v2)
+	if w.Selector("web-canary") != v2 {
+		t.Errorf("after retry the canary Service selects %s, want %s", w.Selector("web-canary"), v2)
 	}
 }
 
@@ -210,7 +210,7 @@ func TestPauseAndResume(t *testing.T) {
 	contains(t, "pause refusal", r.errText(), "already paused")
 
 	// Longer than the whole 4s pause: still at step 2, canary at half.
-	consistently(t, 6*time.Second, "a paused rollout stays in its timed pause", func() (bool, error) {
+	framework.Consistently(t, 6*time.Second, "a paused rollout stays in its timed pause", func() (bool, error) {
 		cur := w.get()
 		return cur.Status.CurrentStepIndex != nil && *cur.Status.CurrentStepIndex == 1, fmt.Errorf("step %v", cur.Status.CurrentStepIndex)
 	})
@@ -284,8 +284,8 @@ func TestRestart(t *testing.T) {
 	if d == nil || d.Spec.Template.Spec.Containers[0].Image != "web:v1" {
 		t.Fatalf("restarted revision Deployment %v", d)
 	}
-	if w.selector("web-stable") != v2 {
-		t.Errorf("stable Service selects %s, want %s", w.selector("web-stable"), v2)
+	if w.Selector("web-stable") != v2 {
+		t.Errorf("stable Service selects %s, want %s", w.Selector("web-stable"), v2)
 	}
 	w.waitScales(map[string]int32{v2: 2, v1: 0})
 }
@@ -336,8 +336,8 @@ func TestUndo(t *testing.T) {
 	if d := w.deployment(v1); d == nil || d.UID != d1.UID {
 		t.Errorf("revision 1's Deployment was not reused")
 	}
-	if w.selector("web-stable") != v1 {
-		t.Errorf("stable Service selects %s, want %s", w.selector("web-stable"), v1)
+	if w.Selector("web-stable") != v1 {
+		t.Errorf("stable Service selects %s, want %s", w.Selector("web-stable"), v1)
 	}
 }
 

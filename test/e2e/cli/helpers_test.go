@@ -13,16 +13,10 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stride-dev/stride/api/v1alpha1"
-	"github.com/stride-dev/stride/controllers"
 	"github.com/stride-dev/stride/internal/cli"
 	"github.com/stride-dev/stride/internal/plan"
 	"github.com/stride-dev/stride/test/framework"
@@ -46,8 +40,9 @@ func buildPlugin(dir string) (string, error) {
 	return out, nil
 }
 
-// world is one test's namespace and its helpers.
+// world is one test's namespace, with the shared helpers and the plugin's.
 type world struct {
+	*framework.World
 	t  *testing.T
 	ns string
 	c  client.Client
@@ -55,8 +50,8 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	env := framework.Default
-	return &world{t: t, ns: env.Namespace(t), c: env.Client}
+	fw := framework.NewWorld(t)
+	return &world{World: fw, t: t, ns: fw.NS, c: fw.C}
 }
 
 func (w *world) ctx() context.Context { return context.Background() }
@@ -125,43 +120,18 @@ func (w *world) strideBinary(args ...string) result {
 }
 
 // services creates the stable and canary Services the Rollouts name.
-func (w *world) services() {
-	w.t.Helper()
-	for _, n := range []string{"web-stable", "web-canary"} {
-		svc := &corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Name: n, Namespace: w.ns},
-			Spec: corev1.ServiceSpec{
-				Selector: map[string]string{"app": "web"},
-				Ports:    []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}},
-			},
-		}
-		if err := w.c.Create(w.ctx(), svc); err != nil {
-			w.t.Fatalf("create Service %s: %v", n, err)
-		}
-	}
-}
+func (w *world) services() { w.Services("web-stable", "web-canary") }
 
 // rollout is a canary Rollout "web" of container "web" with 1s scale-down delays.
 func rollout(replicas int32, image string, steps ...v1alpha1.CanaryStep) *v1alpha1.Rollout {
 	delay := int32(1)
-	return &v1alpha1.Rollout{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: v1alpha1.RolloutSpec{
-			Replicas: &replicas,
-			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: image}}},
-			},
-			Strategy: v1alpha1.RolloutStrategy{Canary: &v1alpha1.CanaryStrategy{
-				StableService:              "web-stable",
-				CanaryService:              "web-canary",
-				Steps:                      steps,
-				ScaleDownDelaySeconds:      &delay,
-				AbortScaleDownDelaySeconds: &delay,
-			}},
-		},
-	}
+	return framework.RolloutOf("web", replicas, image, v1alpha1.RolloutStrategy{Canary: &v1alpha1.CanaryStrategy{
+		StableService:              "web-stable",
+		CanaryService:              "web-canary",
+		Steps:                      steps,
+		ScaleDownDelaySeconds:      &delay,
+		AbortScaleDownDelaySeconds: &delay,
+	}})
 }
 
 func setWeight(w int32) v1alpha1.CanaryStep { return v1alpha1.CanaryStep{SetWeight: &w} }
@@ -189,14 +159,7 @@ func (w *world) deploy(ro *v1alpha1.Rollout) string {
 	return v1
 }
 
-func (w *world) get() *v1alpha1.Rollout {
-	w.t.Helper()
-	ro := &v1alpha1.Rollout{}
-	if err := w.c.Get(w.ctx(), types.NamespacedName{Namespace: w.ns, Name: "web"}, ro); err != nil {
-		w.t.Fatalf("get Rollout web: %v", err)
-	}
-	return ro
-}
+func (w *world) get() *v1alpha1.Rollout { return w.Get("web") }
 
 // templateHash is the revision of the Rollout's current template.
 func (w *world) templateHash() string {
@@ -207,27 +170,10 @@ func (w *world) templateHash() string {
 // waitFor polls the Rollout until cond holds.
 func (w *world) waitFor(what string, timeout time.Duration, cond func(ro *v1alpha1.Rollout) bool) *v1alpha1.Rollout {
 	w.t.Helper()
-	var last *v1alpha1.Rollout
-	framework.Eventually(w.t, timeout, what, func() (bool, error) {
-		ro := &v1alpha1.Rollout{}
-		if err := w.c.Get(w.ctx(), types.NamespacedName{Namespace: w.ns, Name: "web"}, ro); err != nil {
-			return false, err
-		}
-		last = ro
-		if cond(ro) {
-			return true, nil
-		}
-		return false, fmt.Errorf("phase %s step %s message %q", ro.Status.Phase, ro.Status.Step, ro.Status.Message)
-	})
-	return last
+	return w.WaitFor("web", what, timeout, cond)
 }
 
-func healthyAt(rev string) func(ro *v1alpha1.Rollout) bool {
-	return func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && ro.Status.StableRevision == rev &&
-			ro.Status.ObservedGeneration == ro.Generation
-	}
-}
+var healthyAt = framework.HealthyAt
 
 // atStep holds when the canary is at step index i (0-based) in phase.
 func atStep(i int32, phase v1alpha1.RolloutPhase) func(ro *v1alpha1.Rollout) bool {
@@ -242,18 +188,7 @@ func degraded(ro *v1alpha1.Rollout) bool {
 }
 
 // deployment returns a revision's Deployment (nil when absent).
-func (w *world) deployment(rev string) *appsv1.Deployment {
-	w.t.Helper()
-	d := &appsv1.Deployment{}
-	err := w.c.Get(w.ctx(), types.NamespacedName{Namespace: w.ns, Name: controllers.DeploymentName("web", rev)}, d)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		w.t.Fatalf("get Deployment: %v", err)
-	}
-	return d
-}
+func (w *world) deployment(rev string) *appsv1.Deployment { return w.Deployment("web", rev) }
 
 // deployments lists the Rollout's revision Deployments.
 func (w *world) deployments() []appsv1.Deployment {
@@ -265,51 +200,10 @@ func (w *world) deployments() []appsv1.Deployment {
 	return list.Items
 }
 
-// selector is the revision a Service selects.
-func (w *world) selector(svc string) string {
-	w.t.Helper()
-	s := &corev1.Service{}
-	if err := w.c.Get(w.ctx(), types.NamespacedName{Namespace: w.ns, Name: svc}, s); err != nil {
-		w.t.Fatalf("get Service %s: %v", svc, err)
-	}
-	return s.Spec.Selector[v1alpha1.LabelRevision]
-}
-
 // waitScales waits until the revision Deployments have these replicas, all ready.
 func (w *world) waitScales(want map[string]int32) {
 	w.t.Helper()
-	framework.Eventually(w.t, time.Minute, fmt.Sprintf("revision scales %v", want), func() (bool, error) {
-		for rev, n := range want {
-			d := w.deployment(rev)
-			if d == nil {
-				return false, fmt.Errorf("no Deployment for %s", rev)
-			}
-			if *d.Spec.Replicas != n || d.Status.ReadyReplicas != n {
-				return false, fmt.Errorf("%s: spec %d ready %d, want %d", rev, *d.Spec.Replicas, d.Status.ReadyReplicas, n)
-			}
-		}
-		return true, nil
-	})
-}
-
-// consistently checks that cond holds on every poll for the whole duration: an invariant
-// over time, not a wait for an outcome.
-func consistently(t *testing.T, d time.Duration, what string, cond func() (bool, error)) {
-	t.Helper()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	end := time.After(d)
-	for {
-		ok, err := cond()
-		if !ok {
-			t.Fatalf("%s: broken (%v)", what, err)
-		}
-		select {
-		case <-end:
-			return
-		case <-tick.C:
-		}
-	}
+	w.WaitScales("web", want)
 }
 
 // contains fails the test for each wanted substring missing from s.
