@@ -8,6 +8,7 @@ package cli_test
 import (
 	"encoding/json"
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -466,4 +467,82 @@ func row(table, first string) string {
 		}
 	}
 	return ""
+}
+
+// TestBlueGreenSteering: status waits at a blue-green preview, the tree shows the active and
+// preview revisions, promote switches the active Service, abort and retry work the same
+// as for a canary.
+func TestBlueGreenSteering(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.Services("web", "web-preview")
+	manual, delay := false, int32(1)
+	ro := framework.RolloutOf("web", 2, "web:v1", v1alpha1.RolloutStrategy{BlueGreen: &v1alpha1.BlueGreenStrategy{
+		ActiveService: "web", PreviewService: "web-preview", AutoPromotionEnabled: &manual,
+		ScaleDownDelaySeconds: &delay, AbortScaleDownDelaySeconds: &delay,
+	}})
+	w.Create(ro)
+	v1 := w.waitFor("first revision healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy)).Status.StableRevision
+
+	w.mustStride("set", "image", "web", "web=web:v2")
+	v2 := w.templateHash()
+	r := w.strideBinary("status", "web", "--until-paused", "--timeout", "1m")
+	if r.code != 0 {
+		t.Fatalf("status --until-paused at the preview: exit %d: %s", r.code, r.errOut)
+	}
+	contains(t, "status at the preview", r.out, `rollout "web" is Paused`, "waiting for promotion")
+	out := w.mustStride("get", "rollout", "web")
+	contains(t, "blue-green tree", out, "Strategy:        BlueGreen", "Active:        "+v1, "Preview:       "+v2,
+		"waiting for promote", "(rev 2, preview)", "(rev 1, active)")
+
+	// abort sends the preview away; retry brings it back to the preview.
+	w.mustStride("abort", "web")
+	w.waitFor("aborted", 30*time.Second, degraded)
+	if got := w.Selector("web"); got != v1 {
+		t.Errorf("active Service selects %s after abort, want %s", got, v1)
+	}
+	w.mustStride("retry", "web")
+	w.waitFor("waiting for promotion again", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.PauseReason == v1alpha1.PauseReasonBlueGreen && ro.Status.Abort == nil
+	})
+
+	out = w.mustStride("promote", "web")
+	contains(t, "promote output", out, `rollout "web" promoted`)
+	w.waitFor("v2 stable", time.Minute, healthyAt(v2))
+	if got := w.Selector("web"); got != v2 {
+		t.Errorf("active Service selects %s after promote, want %s", got, v2)
+	}
+	if r := w.stride("promote", "web"); r.code != 1 {
+		t.Errorf("promote of a Healthy blue-green rollout: exit %d, want 1", r.code)
+	}
+}
+
+// TestRollingSteering: a rolling update held between batches is shown with its progress,
+// and promote skips the pause.
+func TestRollingSteering(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.Services("web")
+	surge, unavailable := intstr.FromInt32(1), intstr.FromInt32(0)
+	pause := v1alpha1.Duration("1h")
+	ro := framework.RolloutOf("web", 3, "web:v1", v1alpha1.RolloutStrategy{Rolling: &v1alpha1.RollingStrategy{
+		Service: "web", MaxSurge: &surge, MaxUnavailable: &unavailable, PauseBetweenBatches: &pause,
+	}})
+	w.Create(ro)
+	w.waitFor("first revision healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy))
+
+	w.mustStride("set", "image", "web", "web=web:v2")
+	v2 := w.templateHash()
+	w.waitFor("paused after the first batch", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.Step == "1/3"
+	})
+	out := w.mustStride("get", "rollout", "web")
+	contains(t, "rolling tree", out, "Strategy:        Rolling", "Progress:      1/3 pods updated", "between batches 1h")
+
+	w.mustStride("promote", "web")
+	w.waitFor("paused after the second batch", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.Step == "2/3"
+	})
+	w.mustStride("promote", "web", "--full")
+	w.waitFor("v2 stable", time.Minute, healthyAt(v2))
 }
