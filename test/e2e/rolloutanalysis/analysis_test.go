@@ -11,7 +11,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -34,6 +33,7 @@ func TestMain(m *testing.M) {
 }
 
 type world struct {
+	*framework.World
 	t      *testing.T
 	ns     string
 	c      client.Client
@@ -41,17 +41,9 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world {
-	env := framework.Default
-	w := &world{t: t, ns: env.Namespace(t), c: env.Client}
-	// One metric name per test: the metrics source fixes a name's label names at first use.
-	w.metric = "success_rate_" + strings.ToLower(strings.NewReplacer("/", "_", "-", "_").Replace(t.Name()))
-	for _, n := range []string{"web-stable", "web-canary"} {
-		svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: n, Namespace: w.ns},
-			Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Port: 80}}}}
-		if err := w.c.Create(context.Background(), svc); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fw := framework.NewWorld(t)
+	w := &world{World: fw, t: t, ns: fw.NS, c: fw.C, metric: framework.MetricName(t)}
+	w.Services("web-stable", "web-canary")
 	return w
 }
 
@@ -113,52 +105,17 @@ func (w *world) rollout(steps ...v1alpha1.CanaryStep) {
 // update sets a new image and returns the new revision.
 func (w *world) update(image string) string {
 	w.t.Helper()
-	for {
-		ro := w.get()
-		ro.Spec.Template.Spec.Containers[0].Image = image
-		err := w.c.Update(context.Background(), ro)
-		if err == nil {
-			return plan.RevisionHash(&ro.Spec.Template)
-		}
-		if !apierrors.IsConflict(err) {
-			w.t.Fatal(err)
-		}
-	}
+	return w.SetImage("web", image)
 }
 
-func (w *world) get() *v1alpha1.Rollout {
-	w.t.Helper()
-	ro := &v1alpha1.Rollout{}
-	if err := w.c.Get(context.Background(), types.NamespacedName{Namespace: w.ns, Name: "web"}, ro); err != nil {
-		w.t.Fatal(err)
-	}
-	return ro
-}
+func (w *world) get() *v1alpha1.Rollout { return w.Get("web") }
 
 func (w *world) waitFor(what string, timeout time.Duration, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
 	w.t.Helper()
-	var last *v1alpha1.Rollout
-	framework.Eventually(w.t, timeout, what, func() (bool, error) {
-		ro := &v1alpha1.Rollout{}
-		if err := w.c.Get(context.Background(), types.NamespacedName{Namespace: w.ns, Name: "web"}, ro); err != nil {
-			return false, err
-		}
-		last = ro
-		if cond(ro) {
-			return true, nil
-		}
-		return false, fmt.Errorf("phase %s step %s: %s", ro.Status.Phase, ro.Status.Step, ro.Status.Message)
-	})
-	return last
+	return w.WaitFor("web", what, timeout, cond)
 }
 
-func (w *world) canarySelector() string {
-	svc := &corev1.Service{}
-	if err := w.c.Get(context.Background(), types.NamespacedName{Namespace: w.ns, Name: "web-canary"}, svc); err != nil {
-		w.t.Fatal(err)
-	}
-	return svc.Spec.Selector[v1alpha1.LabelRevision]
-}
+func (w *world) canarySelector() string { return w.Selector("web-canary") }
 
 func (w *world) set(rev string, v float64) {
 	framework.Default.Metrics.SetGauge(w.metric, map[string]string{"revision": rev}, v)
@@ -170,11 +127,7 @@ func analysisStep(template string) v1alpha1.CanaryStep {
 
 func weight(p int32) v1alpha1.CanaryStep { return v1alpha1.CanaryStep{SetWeight: &p} }
 
-func healthyAt(rev string) func(*v1alpha1.Rollout) bool {
-	return func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && ro.Status.StableRevision == rev
-	}
-}
+var healthyAt = framework.HealthyAt
 
 // TestHealthyCanaryPromoted: good numbers in Prometheus carry the canary through its analysis.
 func TestHealthyCanaryPromoted(t *testing.T) {
