@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/stride-dev/stride/api/v1alpha1"
@@ -380,4 +382,45 @@ func TestRollingRestartBetweenBatches(t *testing.T) {
 	}
 	w.Request("web", v1alpha1.AnnotationPromote) // skip the second pause
 	w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
+}
+
+// TestBlueGreenPreviewReplicaCount: the preview runs at previewReplicaCount; at promotion it
+// is scaled to full, and the active Service switches only once every pod is available.
+func TestBlueGreenPreviewReplicaCount(t *testing.T) {
+	w := framework.NewWorld(t)
+	w.Services("web", "web-preview")
+	manual, preview := false, int32(1)
+	w.Create(blueGreen(3, func(b *v1alpha1.BlueGreenStrategy) {
+		b.AutoPromotionEnabled = &manual
+		b.PreviewReplicaCount = &preview
+	}))
+	v1 := w.WaitFor("web", "v1 healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy)).Status.StableRevision
+	w.WatchServices("web", "web-preview")
+	v2 := w.RevisionWithImage("web", "web:v2")
+	w.Watch("active switches only to a fully available revision", func(ctx context.Context) (string, error) {
+		svc := &corev1.Service{}
+		if err := w.C.Get(ctx, client.ObjectKey{Namespace: w.NS, Name: "web"}, svc); err != nil {
+			return "", err
+		}
+		if svc.Spec.Selector[v1alpha1.LabelRevision] != v2 {
+			return "", nil
+		}
+		n, _, err := w.ReadyPodsSelected(ctx, "web")
+		if err != nil || n >= 3 {
+			return "", err
+		}
+		return fmt.Sprintf("active Service on %s with %d Ready pods", v2, n), nil
+	})
+
+	w.SetImage("web", "web:v2")
+	w.WaitFor("web", "waiting for promotion", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.PauseReason == v1alpha1.PauseReasonBlueGreen
+	})
+	w.WaitScales("web", map[string]int32{v1: 3, v2: 1})
+	if got := w.Selector("web-preview"); got != v2 {
+		t.Errorf("preview Service selects %s, want %s", got, v2)
+	}
+	w.Request("web", v1alpha1.AnnotationPromote)
+	w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
+	w.WaitScales("web", map[string]int32{v2: 3})
 }
