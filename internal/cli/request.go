@@ -254,9 +254,10 @@ func newPromoteCommand(f *factory) *cobra.Command {
 		Use:   "promote NAME",
 		Short: "Move a waiting update on: past a pause, an analysis, or a blue-green preview",
 		Long: `Promote a Rollout's update past what it waits for: a pause step (timed or not), a
-running or inconclusive step analysis, or a blue-green preview waiting for promotion.
-With --full every remaining step and analysis is skipped and the new revision is promoted
-to stable at once.
+running or inconclusive step analysis, a blue-green preview waiting for promotion, or the
+pause between two rolling batches. With --full every remaining step, pause and analysis is
+skipped and the new revision is promoted to stable as soon as its pods are available
+(a rolling update still keeps to maxSurge and maxUnavailable).
 
 Promote refuses when the update waits for nothing (for example a Healthy Rollout), when it
 is aborted (use retry) and when spec.paused is set (use resume).
