@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the pinned binaries of the local control plane into a cache keyed by version:
-# kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok (and kubectl when the
-# machine has none). Each binary is built only when missing. Prints the bin directory last.
+# kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok, helm (and kubectl when
+# the machine has none). Each binary is built only when missing. Prints the bin directory last.
 #
 #   STRIDE_CACHE_DIR   where the cache lives (default: ${XDG_CACHE_HOME:-$HOME/.cache}/stride)
 set -euo pipefail
@@ -9,6 +9,7 @@ set -euo pipefail
 KUBE_VERSION=${KUBE_VERSION:-v1.36.3}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.6}
 KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
+HELM_VERSION=${HELM_VERSION:-v3.22.0}
 
 CACHE_DIR=${STRIDE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/stride}
 BIN_DIR="$CACHE_DIR/bin/k8s-${KUBE_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}"
@@ -104,12 +105,24 @@ build_kubectl() {
     (cd "$dir" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/kubectl" k8s.io/kubernetes/cmd/kubectl)
 }
 
-want=${*:-"etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl"}
+# helm renders and installs charts/stride in the install tests.
+build_helm() {
+  [ -x "$BIN_DIR/helm-$HELM_VERSION" ] || {
+    log "building helm $HELM_VERSION"
+    GOBIN="$BIN_DIR/helm-build" GOFLAGS= go install -trimpath -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+    mv "$BIN_DIR/helm-build/helm" "$BIN_DIR/helm-$HELM_VERSION"
+    rmdir "$BIN_DIR/helm-build"
+  }
+  ln -sf "helm-$HELM_VERSION" "$BIN_DIR/helm"
+}
+
+want=${*:-"etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl helm"}
 for b in $want; do
   case $b in
     etcd) build_etcd ;;
     kwok) build_kwok ;;
     kubectl) build_kubectl ;;
+    helm) build_helm ;;
     kube-*) build_kube "$b" ;;
     *) log "unknown binary $b"; exit 2 ;;
   esac

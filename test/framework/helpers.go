@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -76,6 +77,25 @@ func (e *Env) Kubectl(t testing.TB, args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		err = fmt.Errorf("kubectl %s: %w", strings.Join(args, " "), err)
+	}
+	return string(out), err
+}
+
+// Helm runs helm against the cluster and returns its combined output.
+func (e *Env) Helm(t testing.TB, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bin := "helm"
+	if e.binDir != "" {
+		bin = filepath.Join(e.binDir, "helm")
+	}
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", e.Kubeconfig}, args...)...)
+	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+filepath.Join(e.Dir, "helm", "cache"),
+		"HELM_CONFIG_HOME="+filepath.Join(e.Dir, "helm", "config"), "HELM_DATA_HOME="+filepath.Join(e.Dir, "helm", "data"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		err = fmt.Errorf("helm %s: %w", strings.Join(args, " "), err)
 	}
 	return string(out), err
 }

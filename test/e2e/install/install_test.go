@@ -1,7 +1,7 @@
-// Package install_test installs Stride the way the README says (kubectl apply -k
-// config/default) on the local control plane and runs the operator with exactly the
-// permissions that install grants: as its ServiceAccount, with leader election in its
-// namespace, as it runs in a cluster.
+// Package install_test installs Stride the two ways the README says (kubectl apply -k
+// config/default, and the Helm chart) on the local control plane, checks the operator
+// Deployment each makes, and runs the operator with exactly the permissions the install
+// grants: as its ServiceAccount, with leader election in its namespace, as in a cluster.
 package install_test
 
 import (
@@ -10,8 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,11 +28,6 @@ import (
 	"github.com/stride-dev/stride/api/v1alpha1"
 	"github.com/stride-dev/stride/controllers"
 	"github.com/stride-dev/stride/test/framework"
-)
-
-const (
-	systemNamespace = "stride-system"
-	serviceAccount  = "system:serviceaccount:stride-system:stride-manager"
 )
 
 func TestMain(m *testing.M) {
@@ -48,23 +46,103 @@ func TestKustomizeInstallRunsACanary(t *testing.T) {
 	if out, err := env.Kubectl(t, "apply", "-k", filepath.Join(root, "config", "default")); err != nil {
 		t.Fatalf("kubectl apply -k config/default: %v\n%s", err, out)
 	}
+	checkOperatorDeployment(t, "stride-system", "stride-manager")
+	runCanaryAs(t, "stride-system", "stride-manager")
+}
+
+// TestHelmInstallRunsACanary installs charts/stride under another release name and does
+// the same with the chart's ServiceAccount and RBAC.
+func TestHelmInstallRunsACanary(t *testing.T) {
+	env := framework.Default
+	root, err := framework.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The CRDs are the ones config/crd installs (the chart's copy is checked by make verify).
+	out, err := env.Helm(t, "install", "shipit", filepath.Join(root, "charts", "stride"), "--namespace", "shipit-system",
+		"--create-namespace", "--skip-crds", "--set", "replicas=1", "--set", "watchNamespaces={a,b}", "--wait=false")
+	if err != nil {
+		t.Fatalf("helm install: %v\n%s", err, out)
+	}
+	dep := checkOperatorDeployment(t, "shipit-system", "shipit-manager")
+	if args := strings.Join(dep.Spec.Template.Spec.Containers[0].Args, " "); !strings.Contains(args, "--namespace=a,b") || !strings.Contains(args, "--leader-elect=false") {
+		t.Errorf("chart values not in the operator's args: %s", args)
+	}
+	runCanaryAs(t, "shipit-system", "shipit-manager")
+}
+
+// checkOperatorDeployment reads the installed operator Deployment and checks that every
+// flag it passes is one the operator knows.
+func checkOperatorDeployment(t *testing.T, namespace, name string) *appsv1.Deployment {
+	t.Helper()
 	dep := &appsv1.Deployment{}
-	if err := env.Client.Get(context.Background(), types.NamespacedName{Namespace: systemNamespace, Name: "stride-manager"}, dep); err != nil {
+	if err := framework.Default.Client.Get(context.Background(), types.NamespacedName{Namespace: namespace, Name: name}, dep); err != nil {
 		t.Fatalf("operator Deployment: %v", err)
 	}
-	args := strings.Join(dep.Spec.Template.Spec.Containers[0].Args, " ")
+	args := dep.Spec.Template.Spec.Containers[0].Args
+	joined := strings.Join(args, " ")
 	for _, want := range []string{"--leader-elect", "--metrics-bind-address", "--health-probe-bind-address"} {
-		if !strings.Contains(args, want) {
-			t.Errorf("operator args %q lack %s", args, want)
+		if !strings.Contains(joined, want) {
+			t.Errorf("operator args %q lack %s", joined, want)
 		}
 	}
+	known := managerFlags(t)
+	for _, a := range args {
+		flag, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !known[flag] {
+			t.Errorf("operator arg %s: the manager has no flag --%s", a, flag)
+		}
+	}
+	return dep
+}
 
-	// The operator as its ServiceAccount.
+var flagsOnce struct {
+	sync.Once
+	names map[string]bool
+	err   error
+}
+
+// managerFlags are the flag names of the operator built from main.go, read from its
+// --help.
+func managerFlags(t *testing.T) map[string]bool {
+	t.Helper()
+	flagsOnce.Do(func() {
+		root, err := framework.RepoRoot()
+		if err != nil {
+			flagsOnce.err = err
+			return
+		}
+		bin := filepath.Join(t.TempDir(), "manager")
+		build := exec.Command("go", "build", "-o", bin, ".")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			flagsOnce.err = fmt.Errorf("go build: %w: %s", err, out)
+			return
+		}
+		out, _ := exec.Command(bin, "--help").CombinedOutput() // the flag package exits 0 or 2
+		flagsOnce.names = map[string]bool{}
+		for _, m := range regexp.MustCompile(`(?m)^\s+-([a-z0-9-]+)`).FindAllStringSubmatch(string(out), -1) {
+			flagsOnce.names[m[1]] = true
+		}
+		if !flagsOnce.names["leader-elect"] {
+			flagsOnce.err = fmt.Errorf("no flags read from manager --help:\n%s", out)
+		}
+	})
+	if flagsOnce.err != nil {
+		t.Fatal(flagsOnce.err)
+	}
+	return flagsOnce.names
+}
+
+// runCanaryAs runs the operator as the ServiceAccount namespace/name, with leader election
+// in namespace, and drives a canary with a web analysis step through it.
+func runCanaryAs(t *testing.T, namespace, name string) {
+	env := framework.Default
 	cfg := rest.CopyConfig(env.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: serviceAccount}
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + namespace + ":" + name}
 	mgr, err := controllers.NewManager(cfg, controllers.Options{
 		MetricsBindAddress: "0", HealthProbeBindAddress: "0",
-		LeaderElection: true, LeaderElectionNamespace: systemNamespace,
+		LeaderElection: true, LeaderElectionNamespace: namespace,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +158,7 @@ func TestKustomizeInstallRunsACanary(t *testing.T) {
 	})
 	framework.Eventually(t, time.Minute, "the operator to hold its lease", func() (bool, error) {
 		var leases coordinationv1.LeaseList
-		if err := env.Client.List(context.Background(), &leases, client.InNamespace(systemNamespace)); err != nil {
+		if err := env.Client.List(context.Background(), &leases, client.InNamespace(namespace)); err != nil {
 			return false, err
 		}
 		for _, l := range leases.Items {
