@@ -424,3 +424,29 @@ func TestBlueGreenPreviewReplicaCount(t *testing.T) {
 	w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
 	w.WaitScales("web", map[string]int32{v2: 3})
 }
+
+// TestBlueGreenAutoPromotionSeconds: the active Service switches by itself
+// autoPromotionSeconds after the preview became available, and not before.
+func TestBlueGreenAutoPromotionSeconds(t *testing.T) {
+	w := framework.NewWorld(t)
+	w.Services("web", "web-preview")
+	wait := int32(3)
+	w.Create(blueGreen(2, func(b *v1alpha1.BlueGreenStrategy) { b.AutoPromotionSeconds = &wait }))
+	w.WaitFor("web", "v1 healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy))
+	w.WatchServices("web", "web-preview")
+	v2 := w.SetImage("web", "web:v2")
+	ro := w.WaitFor("web", "preview ready, promotion scheduled", time.Minute, func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.PauseReason == v1alpha1.PauseReasonBlueGreen && ro.Status.StepStartedAt != nil
+	})
+	if !strings.Contains(ro.Status.Message, "promoting automatically at") {
+		t.Errorf("message %q", ro.Status.Message)
+	}
+	due := ro.Status.StepStartedAt.Add(3 * time.Second)
+	framework.Eventually(t, 30*time.Second, "active Service on v2", func() (bool, error) {
+		return w.Selector("web") == v2, nil
+	})
+	if now := time.Now(); now.Before(due) {
+		t.Errorf("switched at %s, before %s", now.Format(time.StampMilli), due.Format(time.StampMilli))
+	}
+	w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
+}
