@@ -20,18 +20,38 @@ import (
 	"github.com/stride-dev/stride/internal/plan"
 )
 
-// apply makes the world match the plan: revision Deployments, Service selectors,
-// AnalysisRuns, then Events. It goes on past a failed write and returns all errors joined.
+// apply makes the world match the plan: revision Deployments that are created or grow,
+// Service selectors, revision Deployments that shrink or go, AnalysisRuns, then Events. A
+// Service moves to its new revision before the revision it leaves loses pods, so it never
+// selects pods that are going away. It goes on past a failed write and returns all errors
+// joined.
 func (r *RolloutReconciler) apply(ctx context.Context, sc *scope, out *plan.Output) error {
 	ro := sc.rollout
 	var errs []error
+	var shrinking []plan.RevisionAction
 	for _, a := range out.Revisions {
+		if shrinks(sc.deployments[a.Hash], a) {
+			shrinking = append(shrinking, a)
+			continue
+		}
 		if err := r.applyRevision(ctx, sc, a); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	selectorsFailed := false
 	for svc, rev := range out.Selectors {
 		if err := r.applySelector(ctx, ro, svc, rev); err != nil {
+			errs = append(errs, err)
+			selectorsFailed = true
+		}
+	}
+	// A Service whose patch failed may still select a revision about to shrink: that
+	// revision keeps its pods until a pass moves the Service.
+	for _, a := range shrinking {
+		if selectorsFailed {
+			break
+		}
+		if err := r.applyRevision(ctx, sc, a); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -44,6 +64,18 @@ func (r *RolloutReconciler) apply(ctx context.Context, sc *scope, out *plan.Outp
 		r.event(ro, e.Warning, e.Reason, e.Message)
 	}
 	return errors.Join(errs...)
+}
+
+// shrinks reports whether an action takes pods away from an existing revision Deployment.
+func shrinks(d *appsv1.Deployment, a plan.RevisionAction) bool {
+	if d == nil || a.Create {
+		return false
+	}
+	cur := int32(1)
+	if d.Spec.Replicas != nil {
+		cur = *d.Spec.Replicas
+	}
+	return a.Delete || a.Replicas < cur
 }
 
 // DeploymentName is the name of a revision Deployment.

@@ -32,20 +32,46 @@ var writes = &counter{n: map[string]int{}}
 type counter struct {
 	mu sync.Mutex
 	n  map[string]int
+	// log is every write in order: "verb Kind name body".
+	log []string
 }
 
-func (c *counter) add(verb string, obj client.Object) {
+func (c *counter) add(verb string, obj client.Object, p client.Patch) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	kind := fmt.Sprintf("%T", obj)
 	kind = kind[strings.LastIndex(kind, ".")+1:]
 	c.n[verb+" "+kind]++
+	entry := verb + " " + kind + " " + obj.GetName()
+	if p != nil {
+		if data, err := p.Data(obj); err == nil {
+			entry += " " + string(data)
+		}
+	}
+	c.log = append(c.log, entry)
 }
 
 func (c *counter) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n = map[string]int{}
+	c.log = nil
+}
+
+// index is the position of the first write whose entry contains every part (-1: none).
+func (c *counter) index(parts ...string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+next:
+	for i, e := range c.log {
+		for _, p := range parts {
+			if !strings.Contains(e, p) {
+				continue next
+			}
+		}
+		return i
+	}
+	return -1
 }
 
 func (c *counter) snapshot() (int, string) {
@@ -64,27 +90,27 @@ func (c *counter) snapshot() (int, string) {
 func TestMain(m *testing.M) {
 	funcs := &interceptor.Funcs{
 		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			writes.add("create", obj)
+			writes.add("create", obj, nil)
 			return c.Create(ctx, obj, opts...)
 		},
 		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			writes.add("update", obj)
+			writes.add("update", obj, nil)
 			return c.Update(ctx, obj, opts...)
 		},
 		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
-			writes.add("patch", obj)
+			writes.add("patch", obj, p)
 			return c.Patch(ctx, obj, p, opts...)
 		},
 		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-			writes.add("delete", obj)
+			writes.add("delete", obj, nil)
 			return c.Delete(ctx, obj, opts...)
 		},
 		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-			writes.add("patch/"+sub, obj)
+			writes.add("patch/"+sub, obj, nil)
 			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 		},
 		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			writes.add("update/"+sub, obj)
+			writes.add("update/"+sub, obj, nil)
 			return c.SubResource(sub).Update(ctx, obj, opts...)
 		},
 	}
@@ -150,6 +176,7 @@ func TestCanaryWriteBudget(t *testing.T) {
 	if err := c.Get(ctx, key, ro); err != nil {
 		t.Fatal(err)
 	}
+	v1Template := *ro.Spec.Template.DeepCopy()
 	ro.Spec.Template.Spec.Containers[0].Image = "web:v2"
 	if err := c.Update(ctx, ro); err != nil {
 		t.Fatal(err)
@@ -160,6 +187,14 @@ func TestCanaryWriteBudget(t *testing.T) {
 	})
 	total, detail := writes.snapshot()
 	t.Logf("canary update (2 replicas, 2 steps): %d writes (%s)", total, detail)
+	// With no scale-down delay the old stable loses its pods in the same pass that moves
+	// the stable Service: the Service moves first.
+	v1 := controllers.DeploymentName("web", plan.RevisionHash(&v1Template))
+	moved := writes.index("patch Service web-stable", v2)
+	down := writes.index("patch Deployment "+v1, `"replicas":0`)
+	if moved < 0 || down < 0 || moved > down {
+		t.Errorf("stable Service moved to v2 at write %d, v1 scaled to 0 at write %d: the Service must move first\n%s", moved, down, strings.Join(writes.log, "\n"))
+	}
 	// DESIGN budget: about 8; the leading operator spends 16.
 	if total > 16 {
 		t.Errorf("canary update cost %d writes, more than the 16 of the leading operator: %s", total, detail)
