@@ -243,7 +243,8 @@ func (w *World) Watch(what string, check func(ctx context.Context) (string, erro
 }
 
 // WatchServices checks, until the test ends, that each Service always selects at least one
-// Ready pod.
+// Ready pod. The Service and its pods are two reads; a poll in which the Service's selector
+// changed between them proves nothing and is skipped.
 func (w *World) WatchServices(services ...string) {
 	w.Watch("every Service selects a Ready pod", func(ctx context.Context) (string, error) {
 		var bad []string
@@ -252,7 +253,14 @@ func (w *World) WatchServices(services ...string) {
 			if err != nil {
 				return "", err
 			}
-			if n == 0 {
+			if n > 0 {
+				continue
+			}
+			s := &corev1.Service{}
+			if err := w.C.Get(ctx, types.NamespacedName{Namespace: w.NS, Name: name}, s); err != nil {
+				return "", err
+			}
+			if labels.SelectorFromSet(s.Spec.Selector).String() == sel {
 				bad = append(bad, fmt.Sprintf("Service %s (selector %s) selected no Ready pod", name, sel))
 			}
 		}
