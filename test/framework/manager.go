@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -137,6 +138,20 @@ func (e *Env) StartManager() error {
 	log.Info("Manager started")
 	e.mgr = rm
 	return nil
+}
+
+// StopManagerDuring stops the operator for a test that starts it again itself, and makes
+// sure it runs again when the test ends, however it ends.
+func (e *Env) StopManagerDuring(t testing.TB) {
+	t.Helper()
+	e.StopManager()
+	t.Cleanup(func() {
+		if !e.ManagerRunning() {
+			if err := e.StartManager(); err != nil {
+				t.Errorf("restart the operator after the test: %v", err)
+			}
+		}
+	})
 }
 
 // StopManager stops the operator, if it runs, and waits until it has stopped: the next

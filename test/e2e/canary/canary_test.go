@@ -269,12 +269,7 @@ func TestRestartDuringTimedPause(t *testing.T) {
 	ro := w.WaitFor("web", "timed pause", time.Minute, atStep(1, v1alpha1.RolloutPhasePaused))
 	pauseStart := ro.Status.StepStartedAt.Time
 
-	env.StopManager()
-	t.Cleanup(func() {
-		if !env.ManagerRunning() {
-			_ = env.StartManager()
-		}
-	})
+	env.StopManagerDuring(t)
 	// While the operator is down nothing moves.
 	framework.Consistently(t, 2*time.Second, "nothing moves without the operator", func() (bool, error) {
 		return *w.Get("web").Status.CurrentStepIndex == 1, nil
@@ -303,12 +298,7 @@ func TestRestartConverges(t *testing.T) {
 	w.WaitFor("web", "v1 healthy", time.Minute, func(ro *v1alpha1.Rollout) bool { return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy })
 	w.WatchServices("web-stable", "web-canary")
 	v2 := w.SetImage("web", "web:v2")
-	env.StopManager()
-	t.Cleanup(func() {
-		if !env.ManagerRunning() {
-			_ = env.StartManager()
-		}
-	})
+	env.StopManagerDuring(t)
 	if err := env.StartManager(); err != nil {
 		t.Fatal(err)
 	}

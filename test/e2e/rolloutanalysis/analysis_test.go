@@ -319,12 +319,7 @@ func TestRestartMidAnalysis(t *testing.T) {
 		runName = runs.Items[0].Name
 		return runs.Items[0].Status.MetricResults[0].Count >= 2, nil
 	})
-	env.StopManager()
-	t.Cleanup(func() {
-		if !env.ManagerRunning() {
-			_ = env.StartManager()
-		}
-	})
+	env.StopManagerDuring(t)
 	if err := env.StartManager(); err != nil {
 		t.Fatal(err)
 	}

@@ -323,12 +323,7 @@ func TestBlueGreenRestartWhileWaiting(t *testing.T) {
 		return ro.Status.PauseReason == v1alpha1.PauseReasonBlueGreen && ro.Status.PreviewRevision == v2
 	})
 
-	env.StopManager()
-	t.Cleanup(func() {
-		if !env.ManagerRunning() {
-			_ = env.StartManager()
-		}
-	})
+	env.StopManagerDuring(t)
 	if err := env.StartManager(); err != nil {
 		t.Fatal(err)
 	}
@@ -362,12 +357,7 @@ func TestRollingRestartBetweenBatches(t *testing.T) {
 	})
 	pauseEnd := ro.Status.StepStartedAt.Add(4 * time.Second)
 
-	env.StopManager()
-	t.Cleanup(func() {
-		if !env.ManagerRunning() {
-			_ = env.StartManager()
-		}
-	})
+	env.StopManagerDuring(t)
 	framework.Consistently(t, time.Second, "nothing moves without the operator", func() (bool, error) {
 		return w.Get("web").Status.Step == "1/3", nil
 	})
