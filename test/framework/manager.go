@@ -154,6 +154,37 @@ func (e *Env) StopManagerDuring(t testing.TB) {
 	})
 }
 
+// RestartRepeatedly kills and starts the operator again and again, each time after letting
+// it run for a different short while (100ms to 500ms), until done holds, for at most 60
+// restarts or two minutes. It leaves the operator running and returns the restart count.
+func (e *Env) RestartRepeatedly(t testing.TB, done func() bool) int {
+	t.Helper()
+	e.StopManagerDuring(t)
+	restarts := 0
+	deadline := time.Now().Add(2 * time.Minute)
+	for ; restarts < 60 && time.Now().Before(deadline); restarts++ {
+		if err := e.StartManager(); err != nil {
+			t.Fatal(err)
+		}
+		if done() {
+			break
+		}
+		// The operator runs for a while that differs from one restart to the next: an
+		// interruption at any moment is the behaviour under test.
+		Consistently(t, time.Duration(100+(restarts*37)%400)*time.Millisecond, "operator running", func() (bool, error) {
+			return e.ManagerRunning(), nil
+		})
+		e.StopManager()
+	}
+	if !e.ManagerRunning() {
+		if err := e.StartManager(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("operator restarted %d times", restarts)
+	return restarts
+}
+
 // StopManager stops the operator, if it runs, and waits until it has stopped: the next
 // StartManager behaves like a restarted operator process.
 func (e *Env) StopManager() {

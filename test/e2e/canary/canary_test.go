@@ -326,3 +326,27 @@ func TestMissingService(t *testing.T) {
 		return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && meta.FindStatusCondition(ro.Status.Conditions, v1alpha1.ConditionStalled) == nil
 	})
 }
+
+// TestRestartsAtAnyMoment: the operator is killed and started again over and over while a
+// canary moves through its steps; the update still completes at the right revision, with
+// the Service invariant and the Ready-pod floor (maxUnavailable 0) held throughout.
+func TestRestartsAtAnyMoment(t *testing.T) {
+	env := framework.Default
+	w := framework.NewWorld(t)
+	w.Services("web-stable", "web-canary")
+	w.Create(rollout("web", 4, "web:v1", setWeight(25), pause("1s"), setWeight(75), pause("1s")))
+	v1 := w.WaitFor("web", "v1 healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy)).Status.StableRevision
+	w.WatchServices("web-stable", "web-canary")
+	w.WatchReadyPods("web", 4)
+	v2 := w.SetImage("web", "web:v2")
+
+	restarts := env.RestartRepeatedly(t, func() bool { return framework.HealthyAt(v2)(w.Get("web")) })
+	ro := w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
+	if ro.Status.RevisionNumber != 2 {
+		t.Errorf("revision number %d, want 2", ro.Status.RevisionNumber)
+	}
+	w.WaitScales("web", map[string]int32{v1: 0, v2: 4})
+	if restarts < 3 {
+		t.Errorf("only %d restarts: the update finished before the test could interrupt it", restarts)
+	}
+}

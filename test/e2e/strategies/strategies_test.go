@@ -440,3 +440,60 @@ func TestBlueGreenAutoPromotionSeconds(t *testing.T) {
 	}
 	w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
 }
+
+// TestRestartsAtAnyMoment: the operator is killed and started again over and over during a
+// blue-green update with a post-promotion analysis, and during a rolling update with pauses
+// between batches; both complete, with every invariant held throughout.
+func TestRestartsAtAnyMoment(t *testing.T) {
+	env := framework.Default
+	t.Run("blue-green", func(t *testing.T) {
+		w := framework.NewWorld(t)
+		metric := framework.MetricName(t)
+		w.Template("success-rate", metric, 4)
+		w.Services("web", "web-preview")
+		w.Create(blueGreen(2, func(b *v1alpha1.BlueGreenStrategy) { b.PostPromotionAnalysis = analysis("success-rate") }))
+		v1 := w.WaitFor("web", "v1 healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy)).Status.StableRevision
+		v2 := w.RevisionWithImage("web", "web:v2")
+		w.Gauge(metric, v2, 0.999)
+		w.WatchServices("web", "web-preview")
+		w.WatchReadyPods("web", 2)
+		w.SetImage("web", "web:v2")
+		restarts := env.RestartRepeatedly(t, func() bool { return framework.HealthyAt(v2)(w.Get("web")) })
+		ro := w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
+		run := &v1alpha1.AnalysisRun{}
+		if err := w.C.Get(context.Background(), client.ObjectKey{Namespace: w.NS, Name: ro.Status.AnalysisRuns[0].Name}, run); err != nil {
+			t.Fatal(err)
+		}
+		// Restarts neither lost nor repeated a counted measurement.
+		if got := run.Status.MetricResults[0].Successful; got != 4 {
+			t.Errorf("successful measurements %d, want 4", got)
+		}
+		w.WaitScales("web", map[string]int32{v1: 0, v2: 2})
+		if restarts < 3 {
+			t.Errorf("only %d restarts: the update finished before the test could interrupt it", restarts)
+		}
+	})
+	t.Run("rolling", func(t *testing.T) {
+		w := framework.NewWorld(t)
+		w.Services("web")
+		pause := v1alpha1.Duration("500ms")
+		w.Create(rolling(4, intstr.FromInt32(1), intstr.FromInt32(0), func(r *v1alpha1.RollingStrategy) { r.PauseBetweenBatches = &pause }))
+		v1 := w.WaitFor("web", "v1 healthy", time.Minute, framework.InPhase(v1alpha1.RolloutPhaseHealthy)).Status.StableRevision
+		w.WatchServices("web")
+		w.WatchReadyPods("web", 4)
+		w.Watch("desired pods at most replicas + maxSurge", func(ctx context.Context) (string, error) {
+			n, err := w.DesiredPods(ctx, "web")
+			if err != nil || n <= 5 {
+				return "", err
+			}
+			return fmt.Sprintf("%d pods desired", n), nil
+		})
+		v2 := w.SetImage("web", "web:v2")
+		restarts := env.RestartRepeatedly(t, func() bool { return framework.HealthyAt(v2)(w.Get("web")) })
+		w.WaitFor("web", "v2 stable", time.Minute, framework.HealthyAt(v2))
+		w.WaitScales("web", map[string]int32{v1: 0, v2: 4})
+		if restarts < 3 {
+			t.Errorf("only %d restarts: the update finished before the test could interrupt it", restarts)
+		}
+	})
+}
