@@ -494,7 +494,7 @@ func (w *World) RevisionWithImage(name, image string) string {
 
 // Template creates an AnalysisTemplate with one metric, "success-rate", that reads the
 // gauge metric{revision="{{rollout.canaryRevision}}"} from Prometheus every second, count
-// times, and passes at 0.99 or more, fails below 0.95.
+// times (0: until the update ends), and passes at 0.99 or more, fails below 0.95.
 func (w *World) Template(name, metric string, count int32) {
 	w.T.Helper()
 	interval := v1alpha1.Duration("1s")
