@@ -73,6 +73,7 @@ type RolloutStrategy struct {
 }
 
 // CanaryStrategy moves traffic to a new revision by steps.
+// +kubebuilder:validation:XValidation:rule="!has(self.canaryService) || self.canaryService != self.stableService",message="canaryService must differ from stableService: one Service cannot select the stable and the canary revision apart",fieldPath=".canaryService"
 type CanaryStrategy struct {
 	// StableService is the Service that selects the stable revision. Stride adds
 	// stride.dev/revision to its selector; it must exist in the Rollout's namespace.
@@ -212,6 +213,7 @@ type BackgroundAnalysis struct {
 
 // BlueGreenStrategy runs the new revision beside the old one behind a preview Service and
 // switches the active Service at promotion.
+// +kubebuilder:validation:XValidation:rule="!has(self.previewService) || self.previewService != self.activeService",message="previewService must differ from activeService: the preview would receive production traffic",fieldPath=".previewService"
 type BlueGreenStrategy struct {
 	// ActiveService is the Service that receives production traffic.
 	// +required

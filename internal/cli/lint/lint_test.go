@@ -280,7 +280,7 @@ func TestSplitPath(t *testing.T) {
 }
 
 func TestEveryRuleIsDocumented(t *testing.T) {
-	for _, r := range []string{RuleNoSetWeight, RuleDecreasingWeight, RuleTrailingPause, RuleSameService, RuleUndefinedService,
+	for _, r := range []string{RuleNoSetWeight, RuleDecreasingWeight, RuleTrailingPause, RuleUndefinedService,
 		RuleUndefinedTemplate, RuleStartingStep, RuleAutoPromotion, RuleCondition, RuleNoCondition} {
 		if Rules[r] == "" {
 			t.Errorf("rule %s has no description", r)

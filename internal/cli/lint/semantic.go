@@ -19,7 +19,6 @@ var Rules = map[string]string{
 	RuleNoSetWeight:       "a canary with steps has no setWeight step, so the canary gets no traffic before promotion",
 	RuleDecreasingWeight:  "a setWeight step is lower than an earlier one, moving traffic back to stable mid-update",
 	RuleTrailingPause:     "the last canary step is a pause with no duration, so every update ends waiting for a person (a warning)",
-	RuleSameService:       "two roles of a strategy name the same Service (stable and canary, or active and preview)",
 	RuleUndefinedService:  "a Service the strategy names is not among the Services the files define in the Rollout's namespace",
 	RuleUndefinedTemplate: "an analysis names a template that is neither in the given files nor marked external",
 	RuleStartingStep:      "background analysis starts at a step the canary does not have",
@@ -33,7 +32,6 @@ const (
 	RuleNoSetWeight       = "no-set-weight"
 	RuleDecreasingWeight  = "decreasing-weight"
 	RuleTrailingPause     = "trailing-indefinite-pause"
-	RuleSameService       = "same-service"
 	RuleUndefinedService  = "undefined-service"
 	RuleUndefinedTemplate = "undefined-template"
 	RuleStartingStep      = "starting-step"
@@ -179,10 +177,6 @@ func checkRollout(ro *v1alpha1.Rollout, idx *index, external map[string]bool) []
 		cp := strategy.Child("canary")
 		service(cp.Child("stableService"), c.StableService)
 		service(cp.Child("canaryService"), c.CanaryService)
-		if c.CanaryService != "" && c.CanaryService == c.StableService {
-			out = append(out, problem(RuleSameService, cp.Child("canaryService"),
-				"canaryService and stableService are both %q: one Service cannot select the stable and the canary revision apart", c.StableService))
-		}
 		out = append(out, checkSteps(cp.Child("steps"), c.Steps)...)
 		for i, st := range c.Steps {
 			analysis(cp.Child("steps").Index(i).Child("analysis"), st.Analysis)
@@ -199,10 +193,6 @@ func checkRollout(ro *v1alpha1.Rollout, idx *index, external map[string]bool) []
 		bp := strategy.Child("blueGreen")
 		service(bp.Child("activeService"), b.ActiveService)
 		service(bp.Child("previewService"), b.PreviewService)
-		if b.PreviewService != "" && b.PreviewService == b.ActiveService {
-			out = append(out, problem(RuleSameService, bp.Child("previewService"),
-				"previewService and activeService are both %q: the preview would receive production traffic", b.ActiveService))
-		}
 		if b.AutoPromotionEnabled != nil && !*b.AutoPromotionEnabled && b.AutoPromotionSeconds != nil {
 			out = append(out, problem(RuleAutoPromotion, bp.Child("autoPromotionSeconds"),
 				"autoPromotionSeconds has no effect while autoPromotionEnabled is false"))
