@@ -47,12 +47,11 @@ func (r *RolloutReconciler) apply(ctx context.Context, sc *scope, out *plan.Outp
 	}
 	// A Service whose patch failed may still select a revision about to shrink: that
 	// revision keeps its pods until a pass moves the Service.
-	for _, a := range shrinking {
-		if selectorsFailed {
-			break
-		}
-		if err := r.applyRevision(ctx, sc, a); err != nil {
-			errs = append(errs, err)
+	if !selectorsFailed {
+		for _, a := range shrinking {
+			if err := r.applyRevision(ctx, sc, a); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	for _, rp := range out.Runs {
